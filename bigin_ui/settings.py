@@ -1,0 +1,199 @@
+"""Django settings, read from environment variables (see README "Configuration")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+
+from bigin_ui.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_mapping,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# Runtime files (SQLite databases, logs) live here unless DATABASE_URL points elsewhere.
+DATA_DIR = Path(env_str("BIGIN_UI_DATA_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("DEBUG", False)
+# A fixed development key is only acceptable while DEBUG is on; production must set one.
+SECRET_KEY = env_str("SECRET_KEY") or (
+    "dev-insecure-key-change-me" if DEBUG or env_bool("BIGIN_UI_DEV", False) else ""
+)
+if not SECRET_KEY:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=true for a development run).")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "django_tasks",
+    "django_tasks_db",
+    "bigin_ui.connection",
+    "bigin_ui.metadata",
+    "bigin_ui.queue",
+    "bigin_ui.web",
+    "bigin_ui.sandbox",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "bigin_ui.urls"
+WSGI_APPLICATION = "bigin_ui.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "bigin_ui.web.context_processors.navigation",
+            ],
+        },
+    }
+]
+
+
+def _database(url: str) -> dict[str, Any]:
+    config: dict[str, Any] = dj_database_url.parse(url, conn_max_age=0)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # The web server, the worker and the sandbox share SQLite files: WAL lets readers
+        # run beside a writer, and IMMEDIATE transactions make writers queue on the busy
+        # timeout instead of failing with "database is locked" when they upgrade a lock.
+        config["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+        }
+    else:
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+DATABASES = {
+    "default": _database(
+        env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'bigin_ui.sqlite3'}"
+    ),
+    # The simulator keeps "Bigin's" records in a database of its own, as the real Bigin would,
+    # so nothing the app does to its own tables can leak into the sandbox's state.
+    "sandbox": _database(
+        env_str("SANDBOX_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'sandbox.sqlite3'}"
+    ),
+}
+DATABASE_ROUTERS = ["bigin_ui.sandbox.routers.SandboxRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/records/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve straight from the finders so a fresh checkout works without collectstatic.
+WHITENOISE_USE_FINDERS = True
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# Background work: the Tasks API. The database backend needs no extra service; Redis
+# (django-tasks-rq) is the documented alternative for larger installs.
+TASKS_BACKEND = env_str("TASKS_BACKEND", "database")
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": env_str("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+elif TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# --- Bigin ---------------------------------------------------------------------------------
+BIGIN_DC = env_str("BIGIN_DC", "us").lower()
+BIGIN_API_DOMAIN = env_str("BIGIN_API_DOMAIN")
+BIGIN_ACCOUNTS_URL = env_str("BIGIN_ACCOUNTS_URL")
+BIGIN_CLIENT_ID = env_str("BIGIN_CLIENT_ID")
+BIGIN_CLIENT_SECRET = env_str("BIGIN_CLIENT_SECRET")
+BIGIN_REFRESH_TOKEN = env_str("BIGIN_REFRESH_TOKEN")
+# Where the app reaches its own simulator when no real connection is configured.
+BIGIN_SANDBOX_URL = env_str("BIGIN_SANDBOX_URL", "http://127.0.0.1:8000/sandbox").rstrip("/")
+# The simulator's URLs are mounted unless turned off (they never are in front of a real org
+# unless asked for, see urls.py).
+BIGIN_SANDBOX_ENABLED = env_bool(
+    "BIGIN_SANDBOX_ENABLED", not (BIGIN_CLIENT_ID and BIGIN_REFRESH_TOKEN)
+)
+BIGIN_CONNECT_TIMEOUT = env_float("BIGIN_CONNECT_TIMEOUT", 5.0)
+BIGIN_READ_TIMEOUT = env_float("BIGIN_READ_TIMEOUT", 60.0)
+BIGIN_MAX_CONCURRENCY = env_int("BIGIN_MAX_CONCURRENCY", 5, minimum=1)
+BIGIN_DAILY_CREDITS = env_int("BIGIN_DAILY_CREDITS", 5000, minimum=1)
+BIGIN_BATCH_SIZE = min(env_int("BIGIN_BATCH_SIZE", 100, minimum=1), 100)
+# "workflow" (Bigin's default: workflows run) or "none" (send "trigger": []).
+BIGIN_TRIGGER = env_str("BIGIN_TRIGGER", "workflow").lower()
+# Module=Field pairs naming a custom unique text field that receives each row's UUID.
+BIGIN_ENTRY_KEYS = env_mapping("BIGIN_ENTRY_KEYS")
+BIGIN_MAX_RETRIES = env_int("BIGIN_MAX_RETRIES", 5, minimum=0)
+BIGIN_RETRY_BASE_SECONDS = env_float("BIGIN_RETRY_BASE_SECONDS", 1.0)
+# Look up each row's unique value in Bigin before sending it (costs one search per row).
+BIGIN_CHECK_EXISTING = env_bool("BIGIN_CHECK_EXISTING", False)
+# Seconds Bigin's search index may lag behind inserts; reconciliation waits this long.
+BIGIN_SEARCH_LAG_SECONDS = env_float("BIGIN_SEARCH_LAG_SECONDS", 20.0)
+# Fernet key for secrets stored from the connection page; derived from SECRET_KEY if unset.
+BIGIN_FERNET_KEY = env_str("BIGIN_FERNET_KEY")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+    },
+}
