@@ -67,3 +67,23 @@ def env_mapping(name: str) -> dict[str, str]:
             raise ConfigError(f"{name} must look like Module=Field,Module=Field; got {item!r}")
         result[key.strip()] = value.strip()
     return result
+
+
+def persistent_secret(path: os.PathLike[str] | str) -> str:
+    """A random secret kept in ``path``, created on first use.
+
+    A self-hosted install then works without configuration, and keeps its sessions and
+    encrypted values across restarts. Two processes starting together agree on one value.
+    """
+    import secrets
+    from pathlib import Path
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return target.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(50))
+    return target.read_text().strip()

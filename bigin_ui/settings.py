@@ -14,6 +14,7 @@ from bigin_ui.env import (
     env_list,
     env_mapping,
     env_str,
+    persistent_secret,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -21,14 +22,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("BIGIN_UI_DATA_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
-# A fixed development key is only acceptable while DEBUG is on; production must set one.
-SECRET_KEY = env_str("SECRET_KEY") or (
-    "dev-insecure-key-change-me" if DEBUG or env_bool("BIGIN_UI_DEV", False) else ""
-)
-if not SECRET_KEY:
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=true for a development run).")
+# Without SECRET_KEY, a random key is generated once and kept beside the database, so a
+# fresh install runs as is and keeps its sessions across restarts.
+SECRET_KEY = env_str("SECRET_KEY") or persistent_secret(DATA_DIR / "secret_key")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -39,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.forms",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
@@ -139,6 +136,9 @@ STORAGES = {
 # Serve straight from the finders so a fresh checkout works without collectstatic.
 WHITENOISE_USE_FINDERS = True
 
+# Widget templates may live in the project's templates/ directory.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -177,6 +177,9 @@ BIGIN_BATCH_SIZE = min(env_int("BIGIN_BATCH_SIZE", 100, minimum=1), 100)
 BIGIN_TRIGGER = env_str("BIGIN_TRIGGER", "workflow").lower()
 # Module=Field pairs naming a custom unique text field that receives each row's UUID.
 BIGIN_ENTRY_KEYS = env_mapping("BIGIN_ENTRY_KEYS")
+# Extra seconds a worker's claim on rows outlives its slowest possible call before another
+# process may treat the rows as abandoned.
+BIGIN_LEASE_MARGIN_SECONDS = env_float("BIGIN_LEASE_MARGIN_SECONDS", 30.0)
 BIGIN_MAX_RETRIES = env_int("BIGIN_MAX_RETRIES", 5, minimum=0)
 BIGIN_RETRY_BASE_SECONDS = env_float("BIGIN_RETRY_BASE_SECONDS", 1.0)
 # Look up each row's unique value in Bigin before sending it (costs one search per row).

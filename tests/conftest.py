@@ -7,8 +7,6 @@ import shutil
 
 import pytest
 
-from tests.sandbox_control import SandboxControl
-
 # Playwright's sync API runs an event loop in the test thread; Django refuses sync ORM calls
 # from such a thread unless told that this is intended.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -28,8 +26,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def sandbox(live_server, settings) -> SandboxControl:
+def sandbox(live_server, settings):
     """The simulator, reset to its seeded state, and the app pointed at it."""
+    from tests.sandbox_control import SandboxControl
+
     base = live_server.url + "/sandbox"
     settings.BIGIN_SANDBOX_URL = base
     control = SandboxControl(base)
@@ -51,3 +51,24 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync",
         ],
     }
+
+
+@pytest.fixture
+def client_for(settings):
+    """A Bigin client for the sandbox (or any config), with the app's token store."""
+    from bigin_ui.connection.services import build_client, sandbox_config
+
+    def make(config=None, **kwargs):
+        return build_client(config=config or sandbox_config(), **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def synced(sandbox, client_for):
+    """The sandbox's metadata synced into the app, as `manage.py bigin_sync` does."""
+    from bigin_ui.metadata.services import sync_metadata
+
+    report = sync_metadata(client=client_for())
+    assert report.ok, report
+    return sandbox

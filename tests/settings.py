@@ -10,8 +10,8 @@ import os
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("BIGIN_UI_DEV", "1")
 os.environ.setdefault("BIGIN_SANDBOX_ENABLED", "1")
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
 
 from bigin_ui.settings import *  # noqa: E402,F403
 from bigin_ui.settings import DATABASES  # noqa: E402

@@ -4,6 +4,24 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from bigin_ui.metadata.schema import MODULES, SINGULAR_LABELS
+
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    return {}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from bigin_ui.connection.services import active_config
+    from bigin_ui.queue import credits
+    from bigin_ui.queue.models import Row
+    from bigin_ui.roles import is_admin
+
+    config = active_config()
+    return {
+        "nav_modules": [(m, SINGULAR_LABELS[m]) for m in MODULES],
+        "nav_is_admin": is_admin(user),
+        "nav_connection": config,
+        "nav_failed": Row.objects.filter(owner=user, status=Row.Status.FAILED).count(),
+        "nav_credits_used": credits.used_last_24h(),
+        "nav_credits_allowance": credits.allowance(),
+    }

@@ -1,3 +1,31 @@
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from django.views.generic import RedirectView
+
+from bigin_ui.web.views import connection, health, lookups, records, review, row_actions
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="my_rows", permanent=False)),
+    path("healthz", health.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
+         name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("records/", records.my_rows, name="my_rows"),
+    path("records/submit/", records.submit, name="submit"),
+    path("records/<str:module>/new/", records.new_record, name="new_record"),
+    path("rows/<int:pk>/", records.row_detail, name="row_detail"),
+    path("runs/<int:pk>/", records.run_status, name="run_status"),
+    path("rows/<int:pk>/discard/", row_actions.discard, name="row_discard"),
+    path("rows/<int:pk>/retry/", row_actions.retry, name="row_retry"),
+    path("rows/<int:pk>/link/", row_actions.link, name="row_link"),
+    path("rows/<int:pk>/allow/", row_actions.allow, name="row_allow"),
+    path("lookup/<str:module>/", lookups.lookup, name="lookup"),
+    path("review/", review.review, name="review"),
+    path("review/action/", review.review_action, name="review_action"),
+    path("review/export.csv", review.review_export, name="review_export"),
+    path("settings/connection/", connection.connection, name="connection"),
+    path("settings/connection/test/", connection.test_connection, name="connection_test"),
+    path("settings/connection/sync/", connection.sync_now, name="connection_sync"),
+]

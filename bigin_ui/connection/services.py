@@ -1,0 +1,158 @@
+"""Which Bigin the app talks to, and a ready client for it.
+
+Precedence: BIGIN_* environment variables, then the connection saved on the connection page,
+then the built-in sandbox.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import requests
+from django.conf import settings
+
+from bigin_ui.bigin.auth import OAuthClient
+from bigin_ui.bigin.client import BiginClient, Observer, new_session
+from bigin_ui.bigin.datacenters import DATA_CENTRES, data_centre
+from bigin_ui.connection.crypto import decrypt, fingerprint
+from bigin_ui.connection.models import SavedConnection
+from bigin_ui.connection.token_store import DatabaseTokenStore
+from bigin_ui.sandbox.constants import (
+    SANDBOX_CLIENT_ID,
+    SANDBOX_CLIENT_SECRET,
+    SANDBOX_REFRESH_TOKEN,
+)
+
+
+@dataclass(frozen=True)
+class ConnectionConfig:
+    source: str  # "environment", "saved" or "sandbox"
+    dc: str
+    api_domain: str  # "" = use the api_domain Zoho returns with the token
+    accounts_url: str
+    client_id: str
+    client_secret: str
+    refresh_token: str
+    web_url: str
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.source == "sandbox"
+
+    @property
+    def label(self) -> str:
+        if self.is_sandbox:
+            return "Sandbox"
+        where = DATA_CENTRES[self.dc].name if self.dc in DATA_CENTRES else self.dc
+        return f"Bigin {self.dc.upper()} ({where})"
+
+    @property
+    def cache_key(self) -> str:
+        return fingerprint(self.accounts_url, self.client_id, self.refresh_token)
+
+
+def sandbox_config() -> ConnectionConfig:
+    base = settings.BIGIN_SANDBOX_URL
+    return ConnectionConfig(
+        source="sandbox",
+        dc="us",
+        api_domain=base,
+        accounts_url=base,
+        client_id=SANDBOX_CLIENT_ID,
+        client_secret=SANDBOX_CLIENT_SECRET,
+        refresh_token=SANDBOX_REFRESH_TOKEN,
+        web_url=base,
+    )
+
+
+def environment_config() -> ConnectionConfig | None:
+    if not (settings.BIGIN_CLIENT_ID and settings.BIGIN_REFRESH_TOKEN):
+        return None
+    dc = data_centre(settings.BIGIN_DC)
+    return ConnectionConfig(
+        source="environment",
+        dc=dc.code,
+        api_domain=settings.BIGIN_API_DOMAIN,
+        accounts_url=settings.BIGIN_ACCOUNTS_URL or dc.accounts_url,
+        client_id=settings.BIGIN_CLIENT_ID,
+        client_secret=settings.BIGIN_CLIENT_SECRET,
+        refresh_token=settings.BIGIN_REFRESH_TOKEN,
+        web_url=dc.web_url,
+    )
+
+
+def saved_config() -> ConnectionConfig | None:
+    saved = SavedConnection.objects.filter(pk=1).first()
+    if saved is None or saved.mode != SavedConnection.Mode.LIVE:
+        return None
+    refresh_token = decrypt(saved.refresh_token_enc)
+    if not (saved.client_id and refresh_token):
+        return None
+    dc = data_centre(saved.dc)
+    return ConnectionConfig(
+        source="saved",
+        dc=dc.code,
+        api_domain=saved.api_domain,
+        accounts_url=saved.accounts_url or dc.accounts_url,
+        client_id=saved.client_id,
+        client_secret=decrypt(saved.client_secret_enc),
+        refresh_token=refresh_token,
+        web_url=dc.web_url,
+    )
+
+
+def active_config() -> ConnectionConfig:
+    return environment_config() or saved_config() or sandbox_config()
+
+
+_session_lock = threading.Lock()
+_session: requests.Session | None = None
+
+
+def shared_session() -> requests.Session:
+    """One requests.Session per process, sized for the configured concurrency."""
+    global _session
+    with _session_lock:
+        if _session is None:
+            _session = new_session(pool_size=settings.BIGIN_MAX_CONCURRENCY + 4)
+        return _session
+
+
+def build_client(
+    *, config: ConnectionConfig | None = None, observer: Observer | None = None
+) -> BiginClient:
+    config = config or active_config()
+    timeout = (settings.BIGIN_CONNECT_TIMEOUT, settings.BIGIN_READ_TIMEOUT)
+    session = shared_session()
+    auth = OAuthClient(
+        accounts_url=config.accounts_url,
+        client_id=config.client_id,
+        client_secret=config.client_secret,
+        refresh_token=config.refresh_token,
+        store=DatabaseTokenStore(config.cache_key),
+        session=session,
+        timeout=(settings.BIGIN_CONNECT_TIMEOUT, 30.0),
+    )
+    return BiginClient(
+        auth=auth,
+        session=session,
+        api_domain=config.api_domain,
+        timeout=timeout,
+        observer=observer,
+    )
+
+
+def record_url(config: ConnectionConfig, module: str, record_id: str) -> str:
+    """Where a person sees this record: Bigin's web UI for the org's data centre."""
+    from bigin_ui.metadata.models import BiginOrg
+
+    if config.is_sandbox:
+        return f"{config.web_url}/#record-{record_id}"
+    org = BiginOrg.objects.filter(pk=1).first()
+    path = {"Accounts": "accounts", "Contacts": "contacts", "Pipelines": "deals",
+            "Products": "products", "Tasks": "tasks", "Events": "events", "Calls": "calls"}
+    if org and org.zgid:
+        return f"{config.web_url}/bigin/org{org.zgid}/Home#/{path.get(module, module.lower())}/" \
+               f"{record_id}"
+    return f"{config.web_url}/bigin/"

@@ -1,0 +1,523 @@
+"""One form field per Bigin field kind, and the conversions between form values and Bigin JSON.
+
+Each kind knows three things: which Django form field to show, how to turn the cleaned form
+value into the value Bigin expects in ``data[i]``, and how to turn a stored value back into the
+form's initial value. The rules themselves live in validation.py and run after conversion.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import zoneinfo
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from bigin_ui.metadata.fields import FieldMeta
+from bigin_ui.metadata.validation import (
+    INTEGER_MAX,
+    INTEGER_MIN,
+    PHONE_MAX,
+    TEXT_MAX,
+    TEXTAREA_LARGE_MAX,
+    TEXTAREA_SMALL_MAX,
+    FieldInvalid,
+    as_decimal,
+)
+from bigin_ui.metadata.widgets import (
+    PERIOD_CHOICES,
+    AlarmField,
+    LinesField,
+    LookupWidget,
+    ParticipantsField,
+    RecurrenceField,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FormContext:
+    """What a form needs beyond the module's metadata."""
+
+    users: Sequence[tuple[str, str]] = ()  # (Bigin user ID, name)
+    tags: Sequence[str] = ()
+    time_zone: dt.tzinfo = dt.UTC
+    default_owner: str = ""
+    # Resolves "row:<pk>" references to a label, None when the row is not usable.
+    describe_row: Callable[[str], str | None] = field(default=lambda pk: None)
+    lookup_url: Callable[[str], str] = field(default=lambda module: "")
+
+
+def zone(name: str) -> dt.tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return dt.UTC
+
+
+def number_out(value: Decimal) -> int | float | str:
+    """A JSON number when it survives float conversion exactly, else the exact digits as text."""
+    if value == value.to_integral_value() and abs(value) < Decimal(2**53):
+        return int(value)
+    as_float = float(value)
+    if Decimal(repr(as_float)) == value:
+        return as_float
+    return format(value, "f")
+
+
+class Kind:
+    """Default behaviour: a single-line text input holding the value as a string."""
+
+    input_type = "text"
+
+    def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
+        return forms.CharField(
+            max_length=self.max_length(meta),
+            strip=True,
+            widget=forms.TextInput(attrs={"type": self.input_type}),
+        )
+
+    def max_length(self, meta: FieldMeta) -> int | None:
+        return min(meta.length or TEXT_MAX, TEXT_MAX)
+
+    def to_payload(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        return value if value not in ("", None) else None
+
+    def to_initial(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        return value
+
+
+class TextKind(Kind):
+    pass
+
+
+class TextareaKind(Kind):
+    def max_length(self, meta: FieldMeta) -> int | None:
+        default = TEXTAREA_LARGE_MAX if meta.textarea_size == "large" else TEXTAREA_SMALL_MAX
+        return min(meta.length or default, TEXTAREA_LARGE_MAX)
+
+    def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
+        return forms.CharField(
+            max_length=self.max_length(meta),
+            strip=True,
+            widget=forms.Textarea(attrs={"rows": 3}),
+        )
+
+
+class EmailKind(Kind):
+    input_type = "email"
+
+    def max_length(self, meta: FieldMeta) -> int | None:
+        return meta.length or 100
+
+
+class PhoneKind(Kind):
+    input_type = "tel"
+
+    def max_length(self, meta: FieldMeta) -> int | None:
+        return meta.length or PHONE_MAX
+
+
+class WebsiteKind(Kind):
+    def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
+        field_ = super().build(meta, ctx)
+        field_.widget.attrs.update({"inputmode": "url", "placeholder": "www.example.com"})
+        return field_
+
+
+class PicklistKind(Kind):
+    def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
+        choices = [("", "---------")] + [(c.actual, c.display) for c in meta.choices]
+        return forms.ChoiceField(choices=choices)
+
+
+class MultiPicklistKind(Kind):
+    def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
+        return forms.MultipleChoiceField(
+            choices=[(c.actual, c.display) for c in meta.choices],
+            widget=forms.CheckboxSelectMultiple,
+        )
+
+    def to_payload(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        return list(value) or None
+
+    def to_initial(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        return list(value or [])
+
+
+class DateKind(Kind):
+    def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def to_payload(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        return value.isoformat() if value else None
+
+    def to_initial(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        try:
+            return dt.date.fromisoformat(value) if value else None
+        except ValueError:
+            return value
+
+
+class DateTimeKind(Kind):
+    """Entered in the user's time zone; sent as ISO 8601 with that offset and no fractions."""
+
+    def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
+        return forms.DateTimeField(
+            widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
+                           "%Y-%m-%d %H:%M:%S"],
+        )
+
+    def to_payload(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        if not value:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=ctx.time_zone)
+        return value.astimezone(ctx.time_zone).replace(microsecond=0).isoformat()
+
+    def to_initial(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        if not value:
+            return None
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            return value
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(ctx.time_zone).replace(tzinfo=None)
+        return moment
+
+
+class NumberKind(Kind):
+    """Currency, decimal, double and percent: typed as text so our digit rules speak first."""
+
+    def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
+        return forms.CharField(
+            strip=True, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+        )
+
+    def to_payload(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        if value in ("", None):
+            return None
+        text = str(value).replace(",", "") if str(value).count(",") and "." in str(
+            value) else str(value)
+        try:
+            return number_out(as_decimal(text))
+        except FieldInvalid:
+            return value  # left as typed; validation reports it on the field
+
+    def to_initial(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        return "" if value is None else str(value)
+
+
+class IntegerKind(Kind):
+    def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
+        return forms.IntegerField(min_value=INTEGER_MIN, max_value=INTEGER_MAX)
+
+
+class BigintKind(Kind):
+    """Long Integer: up to 18 digits, sent as a string because JSON numbers lose precision."""
+
+    def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
+        return forms.RegexField(
+            regex=r"^-?\d+$",
+            error_messages={"invalid": "Enter a whole number."},
+            widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        )
+
+    def to_payload(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        return str(value) if value not in ("", None) else None
+
+    def to_initial(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        return "" if value is None else str(value)
+
+
+class BooleanKind(Kind):
+    def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
+        return forms.BooleanField()
+
+    def to_payload(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        return bool(value)
+
+
+class OwnerKind(Kind):
+    def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
+        return forms.ChoiceField(choices=[("", "(the connected Bigin user)"), *ctx.users])
+
+    def to_payload(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        return {"id": value} if value else None
+
+    def to_initial(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        return value.get("id") if isinstance(value, dict) else value
+
+
+def parse_reference(text: str) -> dict[str, Any] | None:
+    """A record reference typed or picked in a form: a Bigin ID, or ``row:<pk>`` for a row
+    still waiting in this app's queue (resolved to its Bigin ID at submit time)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if text.lower().startswith("row:") and text[4:].strip().isdigit():
+        return {"$row": int(text[4:].strip())}
+    return {"id": text}
+
+
+def format_reference(value: Any) -> str:
+    if isinstance(value, dict):
+        if "$row" in value:
+            return f"row:{value['$row']}"
+        return str(value.get("id") or "")
+    return "" if value is None else str(value)
+
+
+class LookupKind(Kind):
+    module_from = ""
+
+    def target_module(self, meta: FieldMeta) -> str:
+        return meta.lookup_module or "Contacts"
+
+    def widget(self, meta: FieldMeta, ctx: FormContext, *, multiple: bool = False) -> LookupWidget:
+        module = self.target_module(meta)
+        return LookupWidget(module=module, search_url=ctx.lookup_url(module),
+                            describe=ctx.describe_row, multiple=multiple,
+                            module_from=self.module_from,
+                            attrs={"placeholder": "Bigin ID or row:<number>"})
+
+    def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
+        return forms.CharField(strip=True, widget=self.widget(meta, ctx))
+
+    def to_payload(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        return parse_reference(value)
+
+    def to_initial(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        return format_reference(value)
+
+
+class RelatedToKind(LookupKind):
+    """Tasks, Events and Calls relate to a record of a module named in ``$se_module``."""
+
+    module_from = "$se_module"
+
+    def target_module(self, meta: FieldMeta) -> str:
+        return "Contacts"
+
+
+class MultiLookupKind(LookupKind):
+    def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
+        return forms.CharField(strip=True, widget=self.widget(meta, ctx, multiple=True),
+                               help_text="Several records, separated by commas.")
+
+    def to_payload(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        refs = [parse_reference(part) for part in (value or "").split(",")]
+        return [r for r in refs if r] or None
+
+    def to_initial(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        return ", ".join(format_reference(v) for v in value or [])
+
+
+class TeamPipelineKind(Kind):
+    """The Team Pipeline (a Pipelines layout); choices are filled in by the form."""
+
+    def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
+        return forms.ChoiceField(choices=[])
+
+    def to_payload(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        return {"id": value} if value else None
+
+    def to_initial(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        return value.get("id") if isinstance(value, dict) else value
+
+
+class RecurrenceKind(Kind):
+    def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
+        return RecurrenceField()
+
+    def to_payload(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        return {"RRULE": value} if value else None
+
+    def to_initial(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        return value.get("RRULE", "") if isinstance(value, dict) else ""
+
+
+class AlarmKind(Kind):
+    """Bigin's task reminder. The ALARM text depends on whether the task repeats, so the form
+    finishes it (see RecordForm.build_payload)."""
+
+    def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
+        return AlarmField()
+
+    def to_payload(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        return value or None
+
+    def to_initial(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        if not isinstance(value, dict) or not isinstance(value.get("ALARM"), str):
+            return None
+        parts = dict(
+            chunk.split("=", 1) for chunk in value["ALARM"].split(";") if "=" in chunk
+        )
+        trigger = parts.get("TRIGGER", "")
+        initial: dict[str, Any] = {"action": parts.get("ACTION", "")}
+        if trigger.startswith("DATE-TIME:"):
+            initial["at"] = DateTimeKind().to_initial(meta, trigger[10:], ctx)
+        else:
+            amount = trigger.lstrip("-P")
+            initial["before"] = amount[:-1]
+            initial["unit"] = amount[-1:] or "D"
+            initial["time"] = parts.get("TRIGGER_TIME")
+        return initial
+
+
+def alarm_text(value: dict[str, Any], *, recurring: bool, ctx: FormContext) -> str:
+    """Bigin's ALARM for a reminder chosen in the form."""
+    if recurring:
+        time = value.get("time")
+        time_text = time.strftime("%H:%M") if hasattr(time, "strftime") else str(time or "")
+        return (f"ACTION={value['action']};TRIGGER=-P{value.get('before') or ''}"
+                f"{value.get('unit') or 'D'};TRIGGER_TIME={time_text}")
+    at = DateTimeKind().to_payload(FieldMeta("Remind_At", "", "ALARM", "jsonobject"),
+                                   value.get("at"), ctx)
+    return f"FREQ=NONE;ACTION={value['action']};TRIGGER=DATE-TIME:{at or ''}"
+
+
+class RemindersKind(Kind):
+    """Events' Remind_At: several reminders, each a number and a unit before the start."""
+
+    def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
+        return LinesField(columns=[
+            ("unit", "How many", forms.NumberInput(attrs={"min": 1})),
+            ("period", "Unit", forms.Select(choices=PERIOD_CHOICES)),
+        ])
+
+    def to_payload(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        lines = []
+        for line in value or []:
+            unit = line.get("unit", "")
+            lines.append({"unit": int(unit) if unit.isdigit() else unit,
+                          "period": line.get("period") or "minutes"})
+        return lines or None
+
+    def to_initial(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        return [{"unit": str(v.get("unit", "")), "period": v.get("period", "")}
+                for v in value or [] if isinstance(v, dict)]
+
+
+class ParticipantsKind(Kind):
+    def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
+        contacts = LookupKind().widget(
+            FieldMeta("Participants", "", "lookup", "jsonobject", lookup_module="Contacts"),
+            ctx, multiple=True,
+        )
+        return ParticipantsField(users=ctx.users, contacts=contacts)
+
+    def to_payload(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        return value or None
+
+
+class ProductLinesKind(Kind):
+    """Pipelines' Associated_Products: product, list price, quantity, discount per line."""
+
+    def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
+        product = LookupWidget(module="Products", search_url=ctx.lookup_url("Products"),
+                               describe=ctx.describe_row,
+                               attrs={"placeholder": "Bigin ID or row:<number>"})
+        return LinesField(columns=[
+            ("Product", "Product", product),
+            ("List_Price", "List price", forms.TextInput(attrs={"inputmode": "decimal"})),
+            ("Quantity", "Quantity", forms.TextInput(attrs={"inputmode": "decimal"})),
+            ("Discount", "Discount", forms.TextInput(attrs={"inputmode": "decimal"})),
+        ])
+
+    def to_payload(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        lines = []
+        for line in value or []:
+            item: dict[str, Any] = {"Product": parse_reference(line.get("Product", ""))}
+            for key in ("List_Price", "Quantity", "Discount"):
+                text = line.get(key, "")
+                if text:
+                    try:
+                        item[key] = number_out(as_decimal(text))
+                    except FieldInvalid:
+                        item[key] = text
+            lines.append(item)
+        return lines or None
+
+    def to_initial(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        return [
+            {"Product": format_reference(v.get("Product")),
+             **{k: "" if v.get(k) is None else str(v.get(k))
+                for k in ("List_Price", "Quantity", "Discount")}}
+            for v in value or [] if isinstance(v, dict)
+        ]
+
+
+class TagKind(Kind):
+    def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
+        return forms.CharField(
+            strip=True,
+            help_text="Separate tags with commas; new tags are created in Bigin.",
+            widget=forms.TextInput(attrs={"data-tags": "1", "autocomplete": "off"}),
+        )
+
+    def to_payload(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        names: list[str] = []
+        for part in (value or "").split(","):
+            name = part.strip()
+            if name and name.lower() not in {n.lower() for n in names}:
+                names.append(name)
+        return [{"name": name} for name in names] or None
+
+    def to_initial(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        if isinstance(value, list):
+            return ", ".join(str(t.get("name", "")) for t in value if isinstance(t, dict))
+        return value
+
+
+KINDS: dict[str, Kind] = {
+    "text": TextKind(),
+    "textarea": TextareaKind(),
+    "email": EmailKind(),
+    "phone": PhoneKind(),
+    "website": WebsiteKind(),
+    "picklist": PicklistKind(),
+    "multiselectpicklist": MultiPicklistKind(),
+    "date": DateKind(),
+    "datetime": DateTimeKind(),
+    "currency": NumberKind(),
+    "decimal": NumberKind(),
+    "percent": NumberKind(),
+    "integer": IntegerKind(),
+    "bigint": BigintKind(),
+    "boolean": BooleanKind(),
+    "ownerlookup": OwnerKind(),
+    "lookup": LookupKind(),
+    "multiselectlookup": MultiLookupKind(),
+    "related_to": RelatedToKind(),
+    "team_pipeline": TeamPipelineKind(),
+    "tag": TagKind(),
+    "rrule": RecurrenceKind(),
+    "alarm": AlarmKind(),
+    "multireminder": RemindersKind(),
+    "participants": ParticipantsKind(),
+    "associated_products": ProductLinesKind(),
+}
+
+_warned: set[tuple[str, str]] = set()
+
+
+def kind_for(meta: FieldMeta) -> Kind:
+    kind = KINDS.get(meta.kind)
+    if kind is None:
+        key = (meta.api_name, meta.data_type)
+        if key not in _warned:
+            _warned.add(key)
+            log.warning(
+                "Field %s has data type %r, which this app does not know; showing it as text.",
+                meta.api_name, meta.data_type,
+            )
+        return KINDS["text"]
+    return kind

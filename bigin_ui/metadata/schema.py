@@ -1,0 +1,124 @@
+"""A module's entry schema, built from the stored metadata and cached per sync."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from bigin_ui.metadata.fields import (
+    FieldMeta,
+    TeamPipeline,
+    layout_required,
+    parse_field,
+    parse_team_pipelines,
+)
+from bigin_ui.metadata.models import ModuleMetadata
+
+MODULES: tuple[str, ...] = (
+    "Contacts", "Accounts", "Pipelines", "Products", "Tasks", "Events", "Calls",
+)
+MODULE_LABELS: dict[str, str] = {
+    "Contacts": "Contacts",
+    "Accounts": "Companies",
+    "Pipelines": "Pipelines",
+    "Products": "Products",
+    "Tasks": "Tasks",
+    "Events": "Events",
+    "Calls": "Calls",
+}
+SINGULAR_LABELS: dict[str, str] = {
+    "Contacts": "Contact",
+    "Accounts": "Company",
+    "Pipelines": "Pipeline record",
+    "Products": "Product",
+    "Tasks": "Task",
+    "Events": "Event",
+    "Calls": "Call",
+}
+# The field whose value names a record in lists and lookups.
+NAME_FIELDS: dict[str, str] = {
+    "Contacts": "Last_Name",
+    "Accounts": "Account_Name",
+    "Pipelines": "Deal_Name",
+    "Products": "Product_Name",
+    "Tasks": "Subject",
+    "Events": "Event_Title",
+    "Calls": "Subject",
+}
+
+
+class UnknownModule(LookupError):
+    pass
+
+
+class MetadataMissing(LookupError):
+    """The module exists but its metadata was never synced."""
+
+
+@dataclass(frozen=True)
+class ModuleSchema:
+    module: str
+    fields: tuple[FieldMeta, ...]
+    team_pipelines: tuple[TeamPipeline, ...] = ()
+    tags: tuple[str, ...] = ()
+    synced_at: object = None
+    by_name: dict[str, FieldMeta] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def label(self) -> str:
+        return MODULE_LABELS.get(self.module, self.module)
+
+    @property
+    def singular(self) -> str:
+        return SINGULAR_LABELS.get(self.module, self.module)
+
+    @property
+    def entry_fields(self) -> tuple[FieldMeta, ...]:
+        return tuple(f for f in self.fields if f.enterable)
+
+    @property
+    def unique_fields(self) -> tuple[FieldMeta, ...]:
+        return tuple(f for f in self.fields if f.unique)
+
+    def get(self, api_name: str) -> FieldMeta | None:
+        return self.by_name.get(api_name)
+
+
+def build_schema(row: ModuleMetadata) -> ModuleSchema:
+    required = layout_required(row.layouts or [])
+    fields = tuple(
+        parse_field(raw, required=str(raw.get("api_name")) in required)
+        for raw in row.fields or []
+        if isinstance(raw, dict) and raw.get("api_name")
+    )
+    tags = tuple(
+        str(t.get("name")) for t in row.tags or [] if isinstance(t, dict) and t.get("name")
+    )
+    return ModuleSchema(
+        module=row.module,
+        fields=fields,
+        team_pipelines=parse_team_pipelines(row.layouts or []) if row.module == "Pipelines" else (),
+        tags=tags,
+        synced_at=row.synced_at,
+        by_name={f.api_name: f for f in fields},
+    )
+
+
+_cache: dict[str, tuple[str, ModuleSchema]] = {}
+_lock = threading.Lock()
+
+
+def get_schema(module: str) -> ModuleSchema:
+    if module not in MODULES:
+        raise UnknownModule(module)
+    row = ModuleMetadata.objects.filter(module=module).only("fingerprint").first()
+    if row is None:
+        raise MetadataMissing(module)
+    with _lock:
+        cached = _cache.get(module)
+        if cached and cached[0] == row.fingerprint:
+            return cached[1]
+    schema = build_schema(ModuleMetadata.objects.get(pk=row.pk))
+    with _lock:
+        _cache[module] = (row.fingerprint, schema)
+    return schema

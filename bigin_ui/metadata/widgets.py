@@ -1,0 +1,337 @@
+"""Widgets for Bigin's structured fields. Each works as plain HTML inputs without JavaScript;
+htmx and app.js only add search-as-you-type and previews on top."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django import forms
+
+WEEKDAY_CHOICES = [("MO", "Mon"), ("TU", "Tue"), ("WE", "Wed"), ("TH", "Thu"), ("FR", "Fri"),
+                   ("SA", "Sat"), ("SU", "Sun")]
+FREQ_CHOICES = [("", "Does not repeat"), ("DAILY", "Daily"), ("WEEKLY", "Weekly"),
+                ("MONTHLY", "Monthly"), ("YEARLY", "Yearly")]
+SETPOS_CHOICES = [("", "—"), ("1", "first"), ("2", "second"), ("3", "third"), ("4", "fourth"),
+                  ("-1", "last")]
+PERIOD_CHOICES = [("minutes", "minutes"), ("hours", "hours"), ("days", "days"),
+                  ("weeks", "weeks")]
+
+
+class LookupWidget(forms.TextInput):
+    """A record reference (Bigin ID or ``row:<pk>``) with a search box beside it."""
+
+    template_name = "widgets/lookup.html"
+
+    def __init__(
+        self,
+        *,
+        module: str,
+        search_url: str,
+        describe: Callable[[str], str | None],
+        multiple: bool = False,
+        module_from: str = "",
+        attrs: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(attrs)
+        self.module = module
+        self.search_url = search_url
+        self.describe = describe
+        self.multiple = multiple
+        self.module_from = module_from  # an input naming the module to search (Related_To)
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        labels = []
+        for part in str(value or "").split(","):
+            part = part.strip()
+            if part.lower().startswith("row:"):
+                labels.append(self.describe(part[4:].strip()) or f"{part} (no longer usable)")
+            elif part:
+                labels.append(f"Bigin record {part}")
+        context["widget"].update(
+            module=self.module, search_url=self.search_url, labels=labels,
+            multiple=self.multiple, module_from=self.module_from,
+        )
+        return context
+
+
+class LinesWidget(forms.Widget):
+    """Repeating lines of sub-inputs named ``<name>-<i>-<column>``, plus blank lines to fill."""
+
+    template_name = "widgets/lines.html"
+    blank_lines = 2
+
+    def __init__(self, columns: Sequence[tuple[str, str, forms.Widget]],
+                 attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.columns = list(columns)
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[dict[str, str]]:
+        lines: dict[int, dict[str, str]] = {}
+        prefix = f"{name}-"
+        for key in data:
+            if not key.startswith(prefix):
+                continue
+            index, _, column = key[len(prefix):].partition("-")
+            if index.isdigit() and column in {c[0] for c in self.columns}:
+                value = data.get(key)
+                lines.setdefault(int(index), {})[column] = (value or "").strip()
+        return [lines[i] for i in sorted(lines) if any(lines[i].values())]
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return not any(key.startswith(f"{name}-") for key in data)
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        lines = list(value or []) if isinstance(value, list) else []
+        rows = []
+        for index in range(len(lines) + self.blank_lines):
+            line = lines[index] if index < len(lines) else {}
+            cells = []
+            for column, label, widget in self.columns:
+                cell_name = f"{name}-{index}-{column}"
+                html = widget.render(cell_name, line.get(column, ""),
+                                     {"id": f"id_{cell_name}", "aria-label": label,
+                                      "class": "form-control form-control-sm"
+                                      if not isinstance(widget, forms.Select)
+                                      else "form-select form-select-sm"})
+                cells.append(html)
+            rows.append(cells)
+        context["widget"].update(headers=[c[1] for c in self.columns], rows=rows)
+        return context
+
+
+class LinesField(forms.Field):
+    """The cleaned value is the list of non-blank lines (dicts of column → text)."""
+
+    def __init__(self, *, columns: Sequence[tuple[str, str, forms.Widget]], **kwargs: Any):
+        kwargs.setdefault("widget", LinesWidget(columns))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> list[dict[str, str]]:
+        return list(value or [])
+
+
+class RecurrenceWidget(forms.MultiWidget):
+    template_name = "widgets/recurrence.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        widgets = {
+            "freq": forms.Select(choices=FREQ_CHOICES),
+            "interval": forms.NumberInput(attrs={"min": 1, "max": 99}),
+            "count": forms.NumberInput(attrs={"min": 1, "max": 99}),
+            "until": forms.DateInput(attrs={"type": "date"}),
+            "byday": forms.CheckboxSelectMultiple(choices=WEEKDAY_CHOICES),
+            "bymonthday": forms.NumberInput(attrs={"min": 1, "max": 31}),
+            "bysetpos": forms.Select(choices=SETPOS_CHOICES),
+        }
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value: Any) -> list[Any]:
+        parts: dict[str, str] = {}
+        if isinstance(value, str) and value:
+            for chunk in value.split(";"):
+                key, _, val = chunk.partition("=")
+                parts[key.strip().upper()] = val.strip()
+        return [
+            parts.get("FREQ", ""), parts.get("INTERVAL", "1" if parts else ""),
+            parts.get("COUNT", ""), parts.get("UNTIL", ""),
+            [d for d in parts.get("BYDAY", "").split(",") if d],
+            parts.get("BYMONTHDAY", ""), parts.get("BYSETPOS", ""),
+        ]
+
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        rule = value if isinstance(value, str) else ""
+        if isinstance(value, list):
+            rule = RecurrenceField().compress_lenient(value)
+        context["widget"]["preview"] = recurrence_preview(rule, start=getattr(self, "start", None))
+        return context
+
+
+def recurrence_preview(rule: str, *, start: Any = None, count: int = 5) -> str:
+    """The next few dates a rule produces, or why it is not acceptable."""
+    import datetime as dt
+
+    from dateutil.rrule import rrulestr
+
+    from bigin_ui.metadata.validation import FieldInvalid, check_rrule
+
+    if not rule:
+        return ""
+    try:
+        parts = check_rrule(rule)
+    except FieldInvalid as exc:
+        return f"Not a valid repeat: {exc.message}"
+    begin = start or dt.date.today()
+    if "DTSTART" in parts:
+        begin = dt.date.fromisoformat(parts["DTSTART"])
+    if isinstance(begin, dt.date) and not isinstance(begin, dt.datetime):
+        begin = dt.datetime.combine(begin, dt.time(9, 0))
+    text = ";".join(
+        f"{k}={v.replace('-', '') + 'T235959' if k == 'UNTIL' else v}"
+        for k, v in parts.items() if k != "DTSTART"
+    )
+    try:
+        dates = list(rrulestr(text, dtstart=begin.replace(tzinfo=None)))[:count]
+    except (ValueError, TypeError) as exc:
+        return f"Not a valid repeat: {exc}"
+    if not dates:
+        return "This rule produces no dates."
+    return "Next: " + ", ".join(d.strftime("%a %d %b %Y") for d in dates)
+
+
+class RecurrenceField(forms.MultiValueField):
+    """Builds an RRULE string (FREQ;INTERVAL;COUNT|UNTIL;BYDAY;BYMONTHDAY;BYSETPOS)."""
+
+    widget = RecurrenceWidget
+
+    def __init__(self, **kwargs: Any) -> None:
+        fields = (
+            forms.ChoiceField(choices=FREQ_CHOICES, required=False),
+            forms.IntegerField(required=False),
+            forms.IntegerField(required=False),
+            forms.DateField(required=False),
+            forms.MultipleChoiceField(choices=WEEKDAY_CHOICES, required=False),
+            forms.IntegerField(required=False),
+            forms.ChoiceField(choices=SETPOS_CHOICES, required=False),
+        )
+        super().__init__(fields, require_all_fields=False, **kwargs)
+
+    def compress_lenient(self, raw: list[Any]) -> str:
+        """Compress raw widget values (strings) for a preview, ignoring bad numbers."""
+        values = list(raw) + [None] * (7 - len(raw))
+        until = values[3]
+        try:
+            import datetime as dt
+
+            until = dt.date.fromisoformat(until) if until else None
+        except (TypeError, ValueError):
+            until = None
+        return self.compress([values[0], values[1], values[2], until, values[4] or [],
+                              values[5], values[6]])
+
+    def compress(self, data_list: list[Any]) -> str:
+        if not data_list or not data_list[0]:
+            return ""
+        freq, interval, count, until, byday, bymonthday, bysetpos = data_list
+        parts = [f"FREQ={freq}", f"INTERVAL={interval or 1}"]
+        if byday:
+            order = [d for d, _ in WEEKDAY_CHOICES]
+            parts.append("BYDAY=" + ",".join(sorted(byday, key=order.index)))
+        if bymonthday:
+            parts.append(f"BYMONTHDAY={bymonthday}")
+        if bysetpos:
+            parts.append(f"BYSETPOS={bysetpos}")
+        if count:
+            parts.append(f"COUNT={count}")
+        if until:
+            parts.append(f"UNTIL={until.isoformat()}")
+        return ";".join(parts)
+
+
+ALARM_ACTIONS = [("", "No reminder"), ("EMAIL", "E-mail"), ("POPUP", "Pop-up")]
+ALARM_UNITS = [("D", "days before"), ("W", "weeks before")]
+
+
+class AlarmWidget(forms.MultiWidget):
+    template_name = "widgets/alarm.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        widgets = {
+            "action": forms.Select(choices=ALARM_ACTIONS),
+            "at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "before": forms.NumberInput(attrs={"min": 1, "max": 99}),
+            "unit": forms.Select(choices=ALARM_UNITS),
+            "time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value: Any) -> list[Any]:
+        if not isinstance(value, dict):
+            return ["", None, "", "D", None]
+        return [value.get("action", ""), value.get("at"), value.get("before", ""),
+                value.get("unit", "D"), value.get("time")]
+
+
+class AlarmField(forms.MultiValueField):
+    """A task reminder: a moment for one-off tasks, or n days/weeks before at a time for
+    recurring ones. The cleaned value is a dict; the form turns it into Bigin's ALARM."""
+
+    widget = AlarmWidget
+
+    def __init__(self, **kwargs: Any) -> None:
+        fields = (
+            forms.ChoiceField(choices=ALARM_ACTIONS, required=False),
+            forms.DateTimeField(required=False, input_formats=["%Y-%m-%dT%H:%M",
+                                                                "%Y-%m-%dT%H:%M:%S"]),
+            forms.IntegerField(required=False, min_value=1, max_value=99),
+            forms.ChoiceField(choices=ALARM_UNITS, required=False),
+            forms.TimeField(required=False),
+        )
+        super().__init__(fields, require_all_fields=False, **kwargs)
+
+    def compress(self, data_list: list[Any]) -> dict[str, Any] | None:
+        if not data_list or not data_list[0]:
+            return None
+        action, at, before, unit, time = data_list
+        return {"action": action, "at": at, "before": before, "unit": unit or "D",
+                "time": time}
+
+
+class ParticipantsWidget(forms.MultiWidget):
+    template_name = "widgets/participants.html"
+
+    def __init__(self, users: Sequence[tuple[str, str]], contacts: forms.Widget,
+                 attrs: dict[str, Any] | None = None) -> None:
+        widgets = {
+            "users": forms.CheckboxSelectMultiple(choices=list(users)),
+            "contacts": contacts,
+            "emails": forms.TextInput(attrs={"placeholder": "ann@example.com, bo@example.org"}),
+        }
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value: Any) -> list[Any]:
+        users, contacts, emails = [], [], []
+        for item in value or []:
+            if not isinstance(item, dict):
+                continue
+            who = item.get("participant")
+            if item.get("type") == "user":
+                users.append(str(who))
+            elif item.get("type") == "contact":
+                contacts.append(f"row:{who['$row']}" if isinstance(who, dict) and "$row" in who
+                                else str(who.get("id") if isinstance(who, dict) else who))
+            elif item.get("type") == "email":
+                emails.append(str(who))
+        return [users, ", ".join(contacts), ", ".join(emails)]
+
+
+class ParticipantsField(forms.MultiValueField):
+    def __init__(self, *, users: Sequence[tuple[str, str]], contacts: forms.Widget,
+                 **kwargs: Any) -> None:
+        fields = (
+            forms.MultipleChoiceField(choices=list(users), required=False),
+            forms.CharField(required=False),
+            forms.CharField(required=False),
+        )
+        kwargs["widget"] = ParticipantsWidget(users, contacts)
+        super().__init__(fields, require_all_fields=False, **kwargs)
+
+    def compress(self, data_list: list[Any]) -> list[dict[str, Any]]:
+        if not data_list:
+            return []
+        users, contacts, emails = data_list
+        result: list[dict[str, Any]] = [{"type": "user", "participant": u} for u in users or []]
+        for ref in (contacts or "").split(","):
+            ref = ref.strip()
+            if ref.lower().startswith("row:") and ref[4:].strip().isdigit():
+                result.append({"type": "contact", "participant": {"$row": int(ref[4:])}})
+            elif ref:
+                result.append({"type": "contact", "participant": ref})
+        for email in (emails or "").replace(";", ",").split(","):
+            if email.strip():
+                result.append({"type": "email", "participant": email.strip()})
+        return result

@@ -1,0 +1,94 @@
+"""Building the entry form for a user and module: one path for the web, imports and re-checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.urls import reverse
+
+from bigin_ui.metadata.formfields import FormContext, zone
+from bigin_ui.metadata.forms import RecordForm
+from bigin_ui.metadata.models import BiginUser
+from bigin_ui.metadata.schema import NAME_FIELDS, ModuleSchema, get_schema
+from bigin_ui.metadata.validation import Context
+from bigin_ui.queue.models import Row
+
+USABLE_REFERENCE = [Row.Status.PENDING, Row.Status.SENDING, Row.Status.CREATED,
+                    Row.Status.FAILED, Row.Status.UNKNOWN, Row.Status.NEEDS_REVIEW,
+                    Row.Status.RECONCILING]
+
+
+def bigin_user_for(user: AbstractBaseUser) -> BiginUser | None:
+    email = getattr(user, "email", "")
+    if not email:
+        return None
+    return BiginUser.objects.filter(email__iexact=email).exclude(status="deleted").first()
+
+
+def row_label(row: Row) -> str:
+    name_field = NAME_FIELDS.get(row.module, "")
+    name = row.payload.get(name_field) or ""
+    if row.module == "Contacts":
+        name = " ".join(filter(None, [row.payload.get("First_Name"), name]))
+    return f"{name or '(unnamed)'} — queued row {row.pk}"
+
+
+def form_context(user: AbstractBaseUser) -> FormContext:
+    users = BiginUser.objects.exclude(status="deleted").order_by("full_name")
+    mine = bigin_user_for(user)
+    tz_name = (mine.time_zone if mine and mine.time_zone else "") or settings.TIME_ZONE
+
+    def describe_row(pk: str) -> str | None:
+        row = Row.objects.filter(pk=pk, status__in=USABLE_REFERENCE).first()
+        return row_label(row) if row else None
+
+    return FormContext(
+        users=[(u.bigin_id, u.full_name) for u in users],
+        time_zone=zone(tz_name),
+        default_owner=mine.bigin_id if mine else "",
+        describe_row=describe_row,
+        lookup_url=lambda module: reverse("lookup", args=[module]),
+    )
+
+
+def validation_context() -> Context:
+    user_ids = frozenset(BiginUser.objects.exclude(status="deleted").values_list(
+        "bigin_id", flat=True))
+    return Context(
+        user_ids=user_ids or None,
+        pending_row_ids=lambda pk: Row.objects.filter(pk=pk, status__in=USABLE_REFERENCE).exists(),
+    )
+
+
+def entry_exclusions(module: str) -> frozenset[str]:
+    """Fields the app fills itself (the configured entry key) are not typed by people."""
+    key = settings.BIGIN_ENTRY_KEYS.get(module)
+    return frozenset({key}) if key else frozenset()
+
+
+def make_form(
+    *,
+    module: str,
+    user: AbstractBaseUser,
+    data: Any = None,
+    payload: dict[str, Any] | None = None,
+    schema: ModuleSchema | None = None,
+    **kwargs: Any,
+) -> RecordForm:
+    schema = schema or get_schema(module)
+    ctx = form_context(user)
+    if payload is not None:
+        initial = RecordForm.initial_from_payload(schema, ctx, payload)
+    else:
+        initial = {"Owner": ctx.default_owner} if ctx.default_owner else {}
+    return RecordForm(
+        data,
+        schema=schema,
+        ctx=ctx,
+        validation=validation_context(),
+        exclude=entry_exclusions(module),
+        initial=initial,
+        **kwargs,
+    )

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = ("Benchmark submission against a local sandbox with a given latency and "
+            "concurrency cap; prints calls, throughput, overhead, queries and memory.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--rows", default="10000",
+                            help="Comma-separated row counts, e.g. 1000,10000,100000.")
+        parser.add_argument("--latency-ms", type=int, default=200)
+        parser.add_argument("--cap", type=int, default=5, help="Sandbox concurrency cap.")
+        parser.add_argument("--baseline-rows", type=int, default=500,
+                            help="Rows for the one-row-per-call baseline (0 to skip).")
+        parser.add_argument("--database-url", help="Run the app side on this database "
+                            "(e.g. PostgreSQL) instead of a temporary SQLite file.")
+        parser.add_argument("--phase", choices=["seed", "submit"], help="(internal)")
+
+    def handle(self, *args, **options):
+        from bigin_ui.queue import bench
+
+        if options["phase"] == "seed":
+            bench.seed(int(options["rows"]))
+            return
+        if options["phase"] == "submit":
+            self.stdout.write(json.dumps(bench.submit(), default=str))
+            return
+        try:
+            rows = [int(n) for n in options["rows"].split(",") if n.strip()]
+        except ValueError:
+            raise CommandError("--rows takes whole numbers separated by commas") from None
+        if not rows or min(rows) < 1:
+            raise CommandError("--rows needs at least one positive number")
+        self.stdout.write(f"Sandbox latency {options['latency_ms']} ms, cap "
+                          f"{options['cap']}; modules {', '.join(bench.MODULE_SPREAD)}.")
+        bench.run_benchmark(rows=rows, latency_ms=options["latency_ms"], cap=options["cap"],
+                            baseline_rows=options["baseline_rows"],
+                            database_url=options["database_url"], out=self.stdout)

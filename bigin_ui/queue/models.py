@@ -1,0 +1,195 @@
+"""Pending rows, their submission runs, and the audit trail of every call and edit."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class SubmissionRun(models.Model):
+    """One press of Submit (or one ``bigin_submit``): the rows it took and how it went."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        STOPPED = "stopped", "Stopped"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="submission_runs",
+    )
+    origin = models.CharField(max_length=40, default="web")  # web, command, review
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    trigger = models.JSONField(null=True, blank=True)  # None: the BIGIN_TRIGGER setting
+    message = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_sent = models.PositiveIntegerField(default=0)
+    rows_created = models.PositiveIntegerField(default=0)
+    rows_failed = models.PositiveIntegerField(default=0)
+    rows_unknown = models.PositiveIntegerField(default=0)
+    rows_waiting = models.PositiveIntegerField(default=0)
+    calls = models.PositiveIntegerField(default=0)
+    credits = models.PositiveIntegerField(default=0)
+    retries = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} ({self.status})"
+
+    @property
+    def active(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+
+class Row(models.Model):
+    """A record entered here, on its way to Bigin. ``payload`` is exactly Bigin's JSON for it,
+    except that references to other queued rows read ``{"$row": <pk>}`` until sent."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        CREATED = "created", "Created"
+        FAILED = "failed", "Failed"
+        UNKNOWN = "unknown", "Unknown outcome"
+        RECONCILING = "reconciling", "Reconciling"
+        NEEDS_REVIEW = "needs_review", "Needs review"
+        DISCARDED = "discarded", "Discarded"
+
+    class Hold(models.TextChoices):
+        NONE = "", "None"
+        INVALID = "invalid", "Invalid after a metadata change"
+        DUPLICATE = "duplicate", "Possible duplicate"
+        WAITING = "waiting", "Waiting for a related row"
+        EXISTS = "exists", "Already exists in Bigin"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    module = models.CharField(max_length=40)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bigin_rows"
+    )
+    status = models.CharField(max_length=14, choices=Status.choices, default=Status.PENDING)
+    payload = models.JSONField(default=dict)
+    # Rows this one refers to through {"$row": pk}; it is sent only after they are created.
+    depends_on = models.ManyToManyField("self", symmetrical=False, related_name="dependents",
+                                        blank=True)
+    # Folded value of the module's unique field ("email:ann@example.com"), for duplicate checks.
+    unique_key = models.CharField(max_length=300, blank=True)
+    hold = models.CharField(max_length=10, choices=Hold.choices, default=Hold.NONE, blank=True)
+    hold_reason = models.TextField(blank=True)
+
+    bigin_id = models.CharField(max_length=40, blank=True)
+    linked_existing = models.BooleanField(default=False)  # matched an existing Bigin record
+    duplicate_ok = models.BooleanField(default=False)  # an admin said "send it anyway"
+    error_code = models.CharField(max_length=60, blank=True)
+    error_message = models.TextField(blank=True)
+    error_field = models.CharField(max_length=100, blank=True)
+    error_details = models.JSONField(default=dict, blank=True)
+    last_problem = models.TextField(blank=True)  # transient: why it went back to pending
+
+    run = models.ForeignKey(
+        SubmissionRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="rows"
+    )
+    claim = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    send_count = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "module"]),
+            models.Index(fields=["owner", "status"]),
+            models.Index(fields=["run", "status", "module"]),
+            models.Index(fields=["module", "unique_key"]),
+            models.Index(fields=["claim"]),
+            models.Index(fields=["-created_at"]),
+            models.Index(fields=["error_code", "error_field"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.module} row {self.pk}"
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.status in {
+            self.Status.FAILED, self.Status.UNKNOWN, self.Status.NEEDS_REVIEW
+        } or bool(self.hold)
+
+
+class Attempt(models.Model):
+    """One call to Bigin made for rows: what was sent and what came back. Never deleted."""
+
+    class Kind(models.TextChoices):
+        INSERT = "insert", "Insert"
+        UPSERT = "upsert", "Upsert"
+        SEARCH = "search", "Search"
+
+    run = models.ForeignKey(
+        SubmissionRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="attempts"
+    )
+    module = models.CharField(max_length=40)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    started_at = models.DateTimeField(db_index=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    request_body = models.JSONField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    outcome = models.CharField(max_length=30, blank=True)  # results, retry, ambiguous, ...
+    started_by = models.CharField(max_length=150, blank=True)
+    credits = models.PositiveSmallIntegerField(default=0)
+    rows = models.ManyToManyField(Row, through="AttemptRow", related_name="attempts")
+
+    class Meta:
+        ordering = ["-started_at"]
+
+
+class AttemptRow(models.Model):
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE)
+    row = models.ForeignKey(Row, on_delete=models.CASCADE)
+    index = models.PositiveSmallIntegerField()  # position in the request's data[]
+
+    class Meta:
+        ordering = ["index"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "index"], name="one_row_per_index")
+        ]
+
+
+class RowEvent(models.Model):
+    """The history of a row: entered, edited (old → new), status changes, held, discarded."""
+
+    row = models.ForeignKey(Row, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    kind = models.CharField(max_length=30)
+    message = models.TextField(blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    run = models.ForeignKey(SubmissionRun, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class CallSlot(models.Model):
+    """BIGIN_MAX_CONCURRENCY rows: a call to Bigin holds one, whatever process makes it."""
+
+    number = models.PositiveSmallIntegerField(unique=True)
+    holder = models.CharField(max_length=64, blank=True)
+    until = models.DateTimeField(null=True, blank=True)

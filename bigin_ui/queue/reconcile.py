@@ -1,0 +1,204 @@
+"""Settling rows whose outcome is unknown (the answer to their call was lost).
+
+Never re-inserted blindly. With an entry key (a custom unique field holding the row's UUID),
+the rows are sent again through upsert on that key, which cannot make a second record. Without
+one, a row with a value in the module's unique field is looked up by search: found means
+created; not found once Bigin's search index had time to catch up means it is safe to send
+again. Anything else waits for an admin (needs_review).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from bigin_ui.bigin.errors import BiginError
+from bigin_ui.metadata.schema import get_schema
+from bigin_ui.queue.attempts import record_attempt, settle
+from bigin_ui.queue.models import Row, RowEvent
+from bigin_ui.queue.references import iter_row_refs, resolve_refs
+
+if TYPE_CHECKING:
+    from bigin_ui.queue.engine import RunContext
+
+MAX_SENDS = 4  # after this many sends with lost answers, a person decides
+
+
+def escape_criteria(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").replace(
+        ",", "\\,"
+    )
+
+
+def _take(rows: list[int]) -> str:
+    claim = uuid.uuid4().hex
+    with transaction.atomic():
+        Row.objects.filter(pk__in=rows, status=Row.Status.UNKNOWN).update(
+            status=Row.Status.RECONCILING, claim=claim
+        )
+    return claim
+
+
+def reconcile_run(ctx: RunContext, modules: tuple[str, ...] | None = None) -> bool:
+    """Settle this run's unknown rows. True when some went back to pending to be resent."""
+    unknown = Row.objects.filter(run=ctx.run, status=Row.Status.UNKNOWN)
+    if modules:
+        unknown = unknown.filter(module__in=modules)
+    pks = list(unknown.values_list("pk", flat=True))
+    if not pks:
+        return False
+    claim = _take(pks)
+    rows = list(Row.objects.filter(claim=claim, status=Row.Status.RECONCILING).order_by("pk"))
+    resend = False
+    by_module: dict[str, list[Row]] = {}
+    for row in rows:
+        by_module.setdefault(row.module, []).append(row)
+    for module, group in by_module.items():
+        resend |= _reconcile_module(ctx, module, claim, group)
+    return resend
+
+
+def _reconcile_module(ctx: RunContext, module: str, claim: str, rows: list[Row]) -> bool:
+    from bigin_ui.queue.engine import entry_key_field, write
+
+    worn = [r for r in rows if r.send_count >= MAX_SENDS]
+    if worn:
+        _needs_review(claim, worn, f"Bigin's answer was lost {MAX_SENDS} times; check in "
+                      "Bigin whether the record exists, then link or resend it.")
+    rows = [r for r in rows if r.send_count < MAX_SENDS]
+    if not rows:
+        return False
+    key = entry_key_field(module)
+    if key:
+        # Same entry key as the lost call: upsert updates the record that call created, or
+        # creates it if the call never arrived. Either way exactly one record.
+        refs = {pk for row in rows for pk in iter_row_refs(row.payload)}
+        done = dict(
+            Row.objects.filter(pk__in=refs, status=Row.Status.CREATED).values_list(
+                "pk", "bigin_id"
+            )
+        )
+        for start in range(0, len(rows), 100):
+            chunk = rows[start:start + 100]
+            bodies = []
+            for row in chunk:
+                body = resolve_refs(row.payload, done.get) if done else dict(row.payload)
+                body[key] = str(row.uuid)
+                bodies.append(body)
+            Row.objects.filter(pk__in=[r.pk for r in chunk]).update(
+                send_count=F("send_count") + 1
+            )
+            write(ctx, module, claim, chunk, bodies, upsert_on=key)
+        # Rows the upsert itself lost are unknown again; the engine's next round takes them.
+        Row.objects.filter(claim=claim, status=Row.Status.RECONCILING).update(
+            status=Row.Status.UNKNOWN
+        )
+        return False
+    return _reconcile_by_search(ctx, module, claim, rows)
+
+
+def _unique_value(module: str, row: Row) -> tuple[str, str] | None:
+    try:
+        schema = get_schema(module)
+    except LookupError:
+        return None
+    for meta in schema.unique_fields:
+        value = row.payload.get(meta.api_name)
+        if isinstance(value, str) and value.strip() and meta.enterable:
+            return meta.api_name, value.strip()
+    return None
+
+
+def _search(ctx: RunContext, module: str, row: Row, field: str, value: str) -> list[dict[str, Any]]:
+    criteria = f"({field}:equals:{escape_criteria(value)})"
+    started = timezone.now()
+    began = time.perf_counter()
+    try:
+        found = ctx.client.search(module, criteria=criteria)
+    except BiginError as exc:
+        record_attempt(run=ctx.run, module=module, kind="search", rows=[row], started_at=started,
+                       duration=exc.duration, request_body={"criteria": criteria},
+                       status=exc.status, response_body=exc.body, error=str(exc),
+                       outcome="search_failed", credits=1, started_by=ctx.started_by)
+        raise
+    record_attempt(run=ctx.run, module=module, kind="search", rows=[row], started_at=started,
+                   duration=time.perf_counter() - began, request_body={"criteria": criteria},
+                   status=200 if found else 204, response_body={"count": len(found),
+                   "ids": [str(r.get("id")) for r in found][:10]}, outcome="search",
+                   credits=1, started_by=ctx.started_by)
+    return [r for r in found if str(r.get(field, "")).strip().casefold() == value.casefold()]
+
+
+def _reconcile_by_search(ctx: RunContext, module: str, claim: str, rows: list[Row]) -> bool:
+    searchable: list[tuple[Row, str, str]] = []
+    blind: list[Row] = []
+    for row in rows:
+        unique = _unique_value(module, row)
+        if unique is None:
+            blind.append(row)
+        else:
+            searchable.append((row, *unique))
+    if blind:
+        _needs_review(claim, blind, "Bigin's answer was lost and this record has no unique "
+                      "value to look it up by; check Bigin, then link or resend it.")
+    resent = False
+    lag = settings.BIGIN_SEARCH_LAG_SECONDS
+    pending = searchable
+    for pass_number in (1, 2):
+        missing: list[tuple[Row, str, str]] = []
+        for row, field, value in pending:
+            try:
+                matches = _search(ctx, module, row, field, value)
+            except BiginError:
+                settle(claim=claim, updates={row.pk: {"status": Row.Status.UNKNOWN}})
+                continue
+            if len(matches) == 1:
+                bigin_id = str(matches[0]["id"])
+                settle(claim=claim, updates={row.pk: {
+                    "status": Row.Status.CREATED, "bigin_id": bigin_id, "last_problem": "",
+                    "error_code": "", "error_message": "", "error_field": "",
+                }}, events=[RowEvent(row=row, kind="created", run=ctx.run,
+                                     message=f"Found in Bigin by {field} after a lost answer: "
+                                     f"ID {bigin_id}")])
+            elif len(matches) > 1:
+                _needs_review(claim, [row], f"{len(matches)} Bigin records share this {field}; "
+                              "pick the right one.")
+            else:
+                missing.append((row, field, value))
+        if not missing:
+            break
+        waited = max(
+            (timezone.now() - (row.sent_at or timezone.now())).total_seconds()
+            for row, _, _ in missing
+        )
+        if pass_number == 1 and waited < lag:
+            # Bigin's search index trails inserts; look again once it has caught up.
+            time.sleep(min(lag - waited, lag))
+            pending = missing
+            continue
+        settle(
+            claim=claim,
+            updates={row.pk: {"status": Row.Status.PENDING,
+                              "last_problem": f"Not found in Bigin by {field} after a lost "
+                              "answer; sent again."} for row, field, _ in missing},
+            events=[RowEvent(row=row, kind="resend", run=ctx.run,
+                             message="Not found in Bigin after the lost answer; resending.")
+                    for row, _, _ in missing],
+        )
+        resent = True
+        break
+    return resent
+
+
+def _needs_review(claim: str, rows: list[Row], reason: str) -> None:
+    settle(
+        claim=claim,
+        updates={r.pk: {"status": Row.Status.NEEDS_REVIEW, "last_problem": reason} for r in rows},
+        events=[RowEvent(row=r, kind="needs_review", message=reason) for r in rows],
+    )

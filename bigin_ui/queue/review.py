@@ -1,0 +1,205 @@
+"""The admins' review: rows that need attention, grouped by cause, and bulk fixes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from bigin_ui.metadata.forms import RecordForm
+from bigin_ui.metadata.schema import get_schema
+from bigin_ui.queue.entry import entry_exclusions, form_context, validation_context
+from bigin_ui.queue.models import Row, RowEvent
+from bigin_ui.queue.revalidate import problems_for
+from bigin_ui.queue.rows import RowError, discard_rows, edit_row, retry_rows
+from bigin_ui.queue.runs import start_run
+
+ATTENTION = Q(status__in=[Row.Status.FAILED, Row.Status.UNKNOWN, Row.Status.NEEDS_REVIEW]) | (
+    Q(status=Row.Status.PENDING) & ~Q(hold="")
+)
+
+
+@dataclass
+class ReviewFilters:
+    module: str = ""
+    error_code: str = ""
+    field: str = ""
+    owner: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    text: str = ""
+    cause: str = ""  # a group key from cause_groups()
+
+    def apply(self, rows: QuerySet[Row]) -> QuerySet[Row]:
+        if self.module:
+            rows = rows.filter(module=self.module)
+        if self.error_code:
+            rows = rows.filter(error_code=self.error_code)
+        if self.field:
+            rows = rows.filter(error_field=self.field)
+        if self.owner:
+            rows = rows.filter(owner__username=self.owner)
+        if self.date_from:
+            rows = rows.filter(created_at__date__gte=self.date_from)
+        if self.date_to:
+            rows = rows.filter(created_at__date__lte=self.date_to)
+        if self.text:
+            rows = rows.filter(
+                Q(error_message__icontains=self.text) | Q(hold_reason__icontains=self.text)
+                | Q(unique_key__icontains=self.text.casefold())
+                | Q(payload__icontains=self.text) | Q(bigin_id=self.text)
+            )
+        if self.cause:
+            rows = rows.filter(**cause_filter(self.cause))
+        return rows
+
+
+def attention_rows() -> QuerySet[Row]:
+    return Row.objects.filter(ATTENTION)
+
+
+def cause_key(item: dict[str, Any]) -> str:
+    return "|".join([item["status"], item["hold"], item["error_code"], item["error_field"],
+                     item["module"]])
+
+
+def cause_filter(key: str) -> dict[str, str]:
+    parts = key.split("|")
+    if len(parts) != 5:
+        return {"pk": "-1"}
+    status, hold, code, field_name, module = parts
+    return {"status": status, "hold": hold, "error_code": code, "error_field": field_name,
+            "module": module}
+
+
+def cause_label(item: dict[str, Any]) -> str:
+    if item["hold"]:
+        return dict(Row.Hold.choices).get(item["hold"], item["hold"])
+    if item["error_code"]:
+        on = f" on {item['error_field']}" if item["error_field"] else ""
+        return f"{item['error_code']}{on}"
+    return dict(Row.Status.choices).get(item["status"], item["status"])
+
+
+def cause_groups(rows: QuerySet[Row]) -> list[dict[str, Any]]:
+    """'14 rows: INVALID_DATA on Stage' style groups, biggest first."""
+    groups = []
+    for item in (
+        rows.values("status", "hold", "error_code", "error_field", "module")
+        .annotate(n=Count("pk"))
+        .order_by("-n")[:50]
+    ):
+        groups.append({**item, "key": cause_key(item), "label": cause_label(item)})
+    return groups
+
+
+@dataclass
+class BulkResult:
+    changed: int = 0
+    skipped: dict[int, str] = field(default_factory=dict)
+    run_id: int | None = None
+
+
+def bulk_retry(*, rows: list[Row], actor: AbstractBaseUser) -> BulkResult:
+    result = BulkResult(changed=retry_rows(rows=rows, actor=actor))
+    ids = [r.pk for r in rows]
+    run = start_run(user=actor, origin="review", row_ids=ids)
+    result.run_id = run.pk
+    return result
+
+
+def bulk_discard(*, rows: list[Row], actor: AbstractBaseUser, reason: str) -> BulkResult:
+    if not reason.strip():
+        raise RowError("Say why these rows are discarded.")
+    return BulkResult(changed=discard_rows(rows=rows, actor=actor, reason=reason.strip()))
+
+
+def parse_field_value(*, module: str, api_name: str, raw: str, actor: AbstractBaseUser) -> Any:
+    """A typed value converted as the entry form would, or RowError with the form's message."""
+    schema = get_schema(module)
+    meta = schema.get(api_name)
+    if meta is None or not meta.enterable or api_name in entry_exclusions(module):
+        raise RowError(f"{module} has no field {api_name!r} that can be set here.")
+    others = frozenset(f.api_name for f in schema.entry_fields if f.api_name != api_name)
+    form = RecordForm({api_name: raw}, schema=schema, ctx=form_context(actor),
+                      validation=validation_context(), exclude=others)
+    if not form.is_valid():
+        messages = [str(m) for errors in form.errors.values() for m in errors]
+        raise RowError(f"{meta.label}: {' '.join(messages)}")
+    return form.payload.get(api_name)
+
+
+def bulk_set_field(
+    *, rows: list[Row], api_name: str, raw: str, actor: AbstractBaseUser
+) -> BulkResult:
+    """Set one field on every selected row (all of one module), then resubmit them."""
+    modules = {r.module for r in rows}
+    if len(modules) != 1:
+        raise RowError("Pick rows of one module to set a field on them.")
+    module = modules.pop()
+    value = parse_field_value(module=module, api_name=api_name, raw=raw, actor=actor)
+    result = BulkResult()
+    ctx = validation_context()
+    fixed: list[int] = []
+    for row in rows:
+        payload = dict(row.payload)
+        if value is None:
+            payload.pop(api_name, None)
+        else:
+            payload[api_name] = value
+        ctx.record = payload
+        candidate = Row(pk=row.pk, module=row.module, payload=payload)
+        problems = problems_for(candidate, ctx=ctx)
+        if problems:
+            result.skipped[row.pk] = "; ".join(f"{k}: {v}" for k, v in problems.items())
+            continue
+        try:
+            edit_row(row=row, payload=payload, actor=actor)
+        except RowError as exc:
+            result.skipped[row.pk] = str(exc)
+            continue
+        fixed.append(row.pk)
+    result.changed = len(fixed)
+    if fixed:
+        result.run_id = start_run(user=actor, origin="review", row_ids=fixed).pk
+    return result
+
+
+@transaction.atomic
+def link_to_existing(*, row: Row, bigin_id: str, actor: AbstractBaseUser) -> Row:
+    """A duplicate row stands for a record Bigin already has: mark it done with that ID."""
+    row = Row.objects.select_for_update().get(pk=row.pk)
+    if row.status not in {Row.Status.FAILED, Row.Status.NEEDS_REVIEW, Row.Status.PENDING,
+                          Row.Status.UNKNOWN}:
+        raise RowError("Only rows that were not created can be linked to an existing record.")
+    if not bigin_id.isdigit():
+        raise RowError("A Bigin record ID is a number.")
+    row.status = Row.Status.CREATED
+    row.bigin_id = bigin_id
+    row.linked_existing = True
+    row.hold = Row.Hold.NONE
+    row.hold_reason = ""
+    row.updated_at = timezone.now()
+    row.save()
+    RowEvent.objects.create(row=row, actor=actor, kind="linked",
+                            message=f"Linked to the existing Bigin record {bigin_id}")
+    return row
+
+
+@transaction.atomic
+def allow_duplicate(*, row: Row, actor: AbstractBaseUser) -> Row:
+    row = Row.objects.select_for_update().get(pk=row.pk)
+    if row.hold != Row.Hold.DUPLICATE:
+        raise RowError("This row is not held as a possible duplicate.")
+    row.hold = Row.Hold.NONE
+    row.hold_reason = ""
+    row.duplicate_ok = True
+    row.save()
+    RowEvent.objects.create(row=row, actor=actor, kind="released",
+                            message="Duplicate check overridden: send it anyway")
+    return row

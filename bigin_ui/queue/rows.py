@@ -1,0 +1,127 @@
+"""Entering, editing, discarding and holding rows. Nothing here touches the network."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import QuerySet
+
+from bigin_ui.metadata.schema import get_schema
+from bigin_ui.queue.models import Row, RowEvent
+from bigin_ui.queue.references import iter_row_refs
+
+EDITABLE = {
+    Row.Status.PENDING, Row.Status.FAILED, Row.Status.NEEDS_REVIEW, Row.Status.UNKNOWN,
+}
+
+
+class RowError(ValueError):
+    """A request that cannot be applied to a row in its current state."""
+
+
+def unique_key_for(module: str, payload: dict[str, Any]) -> str:
+    """The folded value of the module's unique field(s), as Bigin compares them."""
+    try:
+        schema = get_schema(module)
+    except LookupError:
+        return ""
+    for meta in schema.unique_fields:
+        value = payload.get(meta.api_name)
+        if isinstance(value, str) and value.strip() and meta.enterable:
+            return f"{meta.api_name}:{value.strip().casefold()}"[:300]
+    return ""
+
+
+def _set_dependencies(row: Row) -> None:
+    refs = set(iter_row_refs(row.payload)) - {row.pk}
+    row.depends_on.set(Row.objects.filter(pk__in=refs))
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    keys = set(before) | set(after)
+    return {
+        k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)
+    }
+
+
+@transaction.atomic
+def create_row(
+    *, module: str, payload: dict[str, Any], owner: AbstractBaseUser, source: str = "form"
+) -> Row:
+    row = Row.objects.create(
+        module=module,
+        owner=owner,
+        payload=payload,
+        unique_key=unique_key_for(module, payload),
+    )
+    _set_dependencies(row)
+    RowEvent.objects.create(row=row, actor=owner, kind="entered", message=f"Entered ({source})")
+    return row
+
+
+@transaction.atomic
+def edit_row(*, row: Row, payload: dict[str, Any], actor: AbstractBaseUser) -> Row:
+    """Replace the row's values; a failed or held row goes back to pending."""
+    row = Row.objects.select_for_update().get(pk=row.pk)
+    if row.status not in EDITABLE:
+        raise RowError(f"A {row.get_status_display().lower()} row cannot be edited.")
+    changes = _changes(row.payload, payload)
+    previous = row.status
+    row.payload = payload
+    row.unique_key = unique_key_for(row.module, payload)
+    row.status = Row.Status.PENDING
+    row.hold = Row.Hold.NONE
+    row.hold_reason = ""
+    row.last_problem = ""
+    row.save()
+    _set_dependencies(row)
+    RowEvent.objects.create(
+        row=row, actor=actor, kind="edited", changes=changes,
+        message=f"Edited ({previous} → pending)" if previous != row.status else "Edited",
+    )
+    return row
+
+
+@transaction.atomic
+def discard_rows(*, rows: Iterable[Row], actor: AbstractBaseUser, reason: str) -> int:
+    count = 0
+    for row in Row.objects.select_for_update().filter(pk__in=[r.pk for r in rows]):
+        if row.status in {Row.Status.CREATED, Row.Status.SENDING, Row.Status.DISCARDED,
+                          Row.Status.RECONCILING}:
+            continue
+        row.status = Row.Status.DISCARDED
+        row.hold = Row.Hold.NONE
+        row.save(update_fields=["status", "hold", "updated_at"])
+        RowEvent.objects.create(row=row, actor=actor, kind="discarded", message=reason)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def retry_rows(*, rows: Iterable[Row], actor: AbstractBaseUser) -> int:
+    """Failed rows (and released holds) go back to pending, unchanged."""
+    count = 0
+    for row in Row.objects.select_for_update().filter(pk__in=[r.pk for r in rows]):
+        if row.status not in {Row.Status.FAILED, Row.Status.NEEDS_REVIEW, Row.Status.PENDING}:
+            continue
+        if row.status == Row.Status.PENDING and not row.hold:
+            continue
+        previous = row.status
+        row.status = Row.Status.PENDING
+        row.hold = Row.Hold.NONE
+        row.hold_reason = ""
+        row.save(update_fields=["status", "hold", "hold_reason", "updated_at"])
+        RowEvent.objects.create(row=row, actor=actor, kind="retry",
+                                message=f"Put back to pending for resubmission ({previous})")
+        count += 1
+    return count
+
+
+def rows_visible_to(user: AbstractBaseUser) -> QuerySet[Row]:
+    from bigin_ui.roles import is_admin
+
+    rows = Row.objects.all()
+    return rows if is_admin(user) else rows.filter(owner=user)

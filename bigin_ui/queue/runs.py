@@ -1,0 +1,104 @@
+"""Starting submission runs and reading their progress."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from bigin_ui.queue.models import Row, RowEvent, SubmissionRun
+
+ACTIVE_RUN = Q(run__status__in=[SubmissionRun.Status.QUEUED, SubmissionRun.Status.RUNNING])
+
+
+def flag_duplicates(rows: QuerySet[Row]) -> int:
+    """Hold pending rows whose unique value (case-insensitive) another row already has.
+
+    The earliest row keeps going; later ones wait for a person, across all users' rows.
+    """
+    earlier = Row.objects.filter(
+        module=OuterRef("module"),
+        unique_key=OuterRef("unique_key"),
+        status__in=[Row.Status.PENDING, Row.Status.SENDING, Row.Status.CREATED,
+                    Row.Status.UNKNOWN, Row.Status.RECONCILING],
+    ).filter(Q(pk__lt=OuterRef("pk")) | Q(status=Row.Status.CREATED))
+    candidates = rows.filter(status=Row.Status.PENDING, hold="", duplicate_ok=False).exclude(
+        unique_key=""
+    ).filter(Exists(earlier))
+    flagged = 0
+    for row in candidates:
+        other = (
+            Row.objects.filter(module=row.module, unique_key=row.unique_key)
+            .exclude(pk=row.pk)
+            .exclude(status__in=[Row.Status.DISCARDED, Row.Status.FAILED])
+            .select_related("owner")
+            .order_by("pk")
+            .first()
+        )
+        if other is None:
+            continue
+        field, _, _value = row.unique_key.partition(":")
+        reason = (
+            f"Same {field} as {row.module} row {other.pk} "
+            f"({other.get_status_display().lower()}, entered by {other.owner.get_username()})"
+            + (f", Bigin ID {other.bigin_id}" if other.bigin_id else "")
+            + "."
+        )
+        Row.objects.filter(pk=row.pk, hold="").update(hold=Row.Hold.DUPLICATE, hold_reason=reason)
+        RowEvent.objects.create(row=row, kind="held", message=reason)
+        flagged += 1
+    return flagged
+
+
+def start_run(
+    *,
+    user: AbstractBaseUser | None,
+    origin: str = "web",
+    module: str | None = None,
+    owner: AbstractBaseUser | None = None,
+    row_ids: Iterable[int] | None = None,
+    trigger: list[str] | None = None,
+) -> SubmissionRun:
+    """Take the pending rows in scope into a new run and queue it for the worker.
+
+    Rows already in a queued or running run are left to it, so a double click makes a second,
+    empty run instead of sending anything twice.
+    """
+    from bigin_ui.queue.tasks import run_submission
+
+    with transaction.atomic():
+        run = SubmissionRun.objects.create(created_by=user, origin=origin, trigger=trigger)
+        scope = Row.objects.filter(status=Row.Status.PENDING)
+        if module:
+            scope = scope.filter(module=module)
+        if owner is not None:
+            scope = scope.filter(owner=owner)
+        if row_ids is not None:
+            scope = scope.filter(pk__in=list(row_ids))
+        # A row waiting for its parent is looked at again: the parent may exist by now.
+        scope.filter(hold=Row.Hold.WAITING).update(hold="", hold_reason="")
+        flag_duplicates(scope)
+        total = scope.filter(hold="").exclude(ACTIVE_RUN).update(run=run)
+        run.rows_total = total
+        if total == 0:
+            run.status = SubmissionRun.Status.FINISHED
+            run.message = "Nothing to submit: no pending rows in scope."
+        run.save()
+        if total:
+            transaction.on_commit(partial(_enqueue, run.pk, run_submission))
+    return run
+
+
+def _enqueue(run_id: int, task: object) -> None:
+    result = task.enqueue(run_id=run_id)  # type: ignore[attr-defined]
+    SubmissionRun.objects.filter(pk=run_id).update(task_id=str(result.id)[:64])
+
+
+def run_progress(run: SubmissionRun) -> dict[str, int]:
+    counts = dict.fromkeys(Row.Status.values, 0)
+    for item in Row.objects.filter(run=run).values("status").annotate(n=Count("pk")):
+        counts[item["status"]] = item["n"]
+    return counts

@@ -1,0 +1,85 @@
+"""Forms for the admin pages (the record forms themselves are generated, see metadata)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from bigin_ui.bigin.datacenters import DATA_CENTRES
+from bigin_ui.connection.models import SavedConnection
+from bigin_ui.metadata.schema import MODULE_LABELS, MODULES
+from bigin_ui.queue.review import ReviewFilters
+
+
+class ReviewFilterForm(forms.Form):
+    module = forms.ChoiceField(required=False, choices=[("", "All modules")]
+                               + [(m, MODULE_LABELS[m]) for m in MODULES])
+    error_code = forms.CharField(required=False, max_length=60, label="Error code")
+    field = forms.CharField(required=False, max_length=100, label="Field")
+    owner = forms.CharField(required=False, max_length=150, label="Entered by")
+    date_from = forms.DateField(required=False, label="From",
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label="To",
+                              widget=forms.DateInput(attrs={"type": "date"}))
+    text = forms.CharField(required=False, max_length=200, label="Search")
+    cause = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def filters(self) -> ReviewFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return ReviewFilters(**{k: data.get(k) or ("" if k not in {"date_from", "date_to"}
+                                                   else None)
+                                for k in ReviewFilters.__dataclass_fields__})
+
+
+class BulkActionForm(forms.Form):
+    ACTIONS = [("retry", "Retry"), ("discard", "Discard"),
+               ("set_field", "Set a field and resubmit")]
+    action = forms.ChoiceField(choices=ACTIONS)
+    rows = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    cause = forms.CharField(required=False)
+    reason = forms.CharField(required=False, max_length=500)
+    api_name = forms.CharField(required=False, max_length=100, label="Field")
+    value = forms.CharField(required=False, max_length=32000)
+
+    def __init__(self, *args, row_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rows"].choices = [(pk, pk) for pk in row_choices]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("rows") and not data.get("cause"):
+            raise forms.ValidationError("Select some rows or a group first.")
+        if data.get("action") == "discard" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Say why these rows are discarded.")
+        if data.get("action") == "set_field" and not data.get("api_name"):
+            self.add_error("api_name", "Choose the field to set.")
+        return data
+
+
+class ConnectionForm(forms.Form):
+    mode = forms.ChoiceField(choices=SavedConnection.Mode.choices, widget=forms.RadioSelect)
+    dc = forms.ChoiceField(label="Data centre",
+                           choices=[(dc.code, f"{dc.name} ({dc.api_domain})")
+                                    for dc in DATA_CENTRES.values()])
+    client_id = forms.CharField(required=False, max_length=200, label="Client ID")
+    client_secret = forms.CharField(
+        required=False, max_length=200, label="Client secret",
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Leave empty to keep the stored secret.",
+    )
+    grant_code = forms.CharField(
+        required=False, max_length=300, label="Grant code",
+        widget=forms.PasswordInput(render_value=False),
+        help_text="From the self-client's Generate Code tab; exchanged for a refresh token as "
+        "soon as you save (it expires within minutes).",
+    )
+    accounts_url = forms.URLField(required=False, label="Accounts server override",
+                                  assume_scheme="https",
+                                  help_text="Only for proxies or another Bigin-compatible server.")
+    api_domain = forms.URLField(required=False, label="API domain override",
+                                assume_scheme="https")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("mode") == SavedConnection.Mode.LIVE and not data.get("client_id"):
+            self.add_error("client_id", "A real org needs the self-client's client ID.")
+        return data

@@ -1,0 +1,29 @@
+"""Search-as-you-type for lookup fields: Bigin records plus the user's own queued rows."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from bigin_ui.metadata.schema import MODULES
+from bigin_ui.queue.lookups import search_records
+from bigin_ui.web.http import HtmxHttpRequest
+
+
+@require_GET
+@login_required
+def lookup(request: HtmxHttpRequest, module: str) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    target = request.GET.get("target", "")
+    # Related_To searches whichever module its "$se_module" select names.
+    module = request.GET.get("$se_module") or module
+    if module not in MODULES:
+        return render(request, "web/_lookup_results.html",
+                      {"error": f"Unknown module {module}", "results": []}, status=404)
+    result = search_records(module=module, query=query, user=request.user)
+    return render(request, "web/_lookup_results.html", {
+        "results": result.items, "error": result.error, "query": query, "module": module,
+        "target": target,
+    })

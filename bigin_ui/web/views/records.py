@@ -1,0 +1,192 @@
+"""Staff entry: the module forms, "My rows", and submitting."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from bigin_ui.connection.services import active_config, record_url
+from bigin_ui.metadata.schema import MODULE_LABELS, MODULES, MetadataMissing, get_schema
+from bigin_ui.queue.entry import make_form, row_label
+from bigin_ui.queue.models import Row, SubmissionRun
+from bigin_ui.queue.rows import EDITABLE, RowError, create_row, edit_row, rows_visible_to
+from bigin_ui.queue.runs import run_progress, start_run
+from bigin_ui.roles import is_admin
+from bigin_ui.web.http import HtmxHttpRequest, page_number
+
+PAGE_SIZE = 50
+
+
+def bigin_error_text(row: Row) -> str:
+    details = row.error_details or {}
+    extra = []
+    if details.get("expected_data_type"):
+        extra.append(f"expected {details['expected_data_type']}")
+    if details.get("maximum_length"):
+        extra.append(f"at most {details['maximum_length']} characters")
+    suffix = f" ({', '.join(extra)})" if extra else ""
+    return f"Bigin: {row.error_code} – {row.error_message}{suffix}"
+
+
+def _schema_or_404(module: str):
+    if module not in MODULES:
+        raise Http404(f"Bigin has no module {module!r} here.")
+    try:
+        return get_schema(module)
+    except MetadataMissing:
+        return None
+
+
+@require_GET
+@login_required
+def my_rows(request: HtmxHttpRequest) -> HttpResponse:
+    rows = Row.objects.filter(owner=request.user).select_related("owner")
+    counts = dict(rows.values_list("status").annotate(n=Count("pk")))
+    status = request.GET.get("status", "")
+    module = request.GET.get("module", "")
+    if status in Row.Status.values:
+        rows = rows.filter(status=status)
+    elif status == "held":
+        rows = rows.exclude(hold="")
+    if module in MODULES:
+        rows = rows.filter(module=module)
+    page = Paginator(rows, PAGE_SIZE).get_page(page_number(request))
+    run = None
+    run_id = request.GET.get("run", "")
+    if run_id.isdigit():
+        run = SubmissionRun.objects.filter(pk=run_id).first()
+    context = {
+        "page": page,
+        "counts": counts,
+        "status": status,
+        "module": module,
+        "statuses": Row.Status.choices,
+        "modules": [(m, MODULE_LABELS[m]) for m in MODULES],
+        "run": run,
+        "progress": run_progress(run) if run else None,
+        "pending_count": counts.get(Row.Status.PENDING, 0),
+    }
+    template = "web/rows.html#rows-table" if request.htmx and not request.htmx.boosted else (
+        "web/rows.html")
+    return render(request, template, context)
+
+
+def _entry_form(request: HtmxHttpRequest, *, module: str, schema, payload=None):
+    """The form for this request, and whether it is only being redrawn.
+
+    A redraw (new pipeline choices, more lines, a recurrence preview) shows what was typed
+    without saving it or complaining about unfinished fields.
+    """
+    if request.method == "POST":
+        form = make_form(module=module, user=request.user, data=request.POST, schema=schema,
+                         payload=payload)
+        redraw = "_refresh" in request.POST
+    elif "_partial" in request.GET:
+        form = make_form(module=module, user=request.user, data=request.GET, schema=schema,
+                         payload=payload)
+        redraw = True
+    else:
+        form = make_form(module=module, user=request.user, schema=schema, payload=payload)
+        redraw = False
+    if redraw:
+        form.suppress_errors()
+    return form, redraw
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def new_record(request: HtmxHttpRequest, module: str) -> HttpResponse:
+    schema = _schema_or_404(module)
+    if schema is None:
+        return render(request, "web/no_metadata.html", {"module": module}, status=503)
+    form, redraw = _entry_form(request, module=module, schema=schema)
+    if request.method == "POST" and not redraw and form.is_valid():
+        row = create_row(module=module, payload=form.payload, owner=request.user)
+        messages.success(request, f"Saved {schema.singular} as pending: {row_label(row)}.")
+        if "save_another" in request.POST:
+            return redirect("new_record", module=module)
+        return redirect(f"{reverse('my_rows')}?status=pending")
+    status = 400 if request.method == "POST" and not redraw else 200
+    return render(request, "web/record_form.html",
+                  {"form": form, "schema": schema, "row": None}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def row_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    row = get_object_or_404(rows_visible_to(request.user).select_related("owner", "run"), pk=pk)
+    schema = _schema_or_404(row.module)
+    if schema is None:
+        return render(request, "web/no_metadata.html", {"module": row.module}, status=503)
+    editable = row.status in EDITABLE
+    form, redraw = _entry_form(request, module=row.module, schema=schema, payload=row.payload)
+    status = 200
+    if request.method == "POST" and not redraw:
+        if not editable:
+            messages.error(request, "This row can no longer be edited.")
+            return redirect("row_detail", pk=row.pk)
+        if form.is_valid():
+            try:
+                edit_row(row=row, payload=form.payload, actor=request.user)
+            except RowError as exc:
+                messages.error(request, str(exc))
+                return redirect("row_detail", pk=row.pk)
+            if "resubmit" in request.POST:
+                run = start_run(user=request.user, origin="row", row_ids=[row.pk])
+                messages.success(request, "Saved and submitted.")
+                return redirect(f"{reverse('my_rows')}?run={run.pk}")
+            messages.success(request, "Saved; the row is pending again.")
+            return redirect("row_detail", pk=row.pk)
+        status = 400
+    elif request.method == "GET" and not redraw and row.status == Row.Status.FAILED and (
+        row.error_code
+    ):
+        # Bigin's complaint goes on the field it names, as if the form had found it.
+        form.show_errors({row.error_field or "__all__": bigin_error_text(row)})
+    duplicate_id = (row.error_details or {}).get("duplicate_record", {}).get("id") if (
+        row.error_code == "DUPLICATE_DATA" and isinstance(
+            (row.error_details or {}).get("duplicate_record"), dict)) else None
+    context = {
+        "form": form, "schema": schema, "row": row, "editable": editable,
+        "duplicate_id": duplicate_id,
+        "duplicate_url": record_url(active_config(), row.module, str(duplicate_id))
+        if duplicate_id else "",
+        "events": row.events.select_related("actor").all(),
+        "attempts": row.attempts.order_by("-started_at")[:50],
+        "is_admin": is_admin(request.user),
+    }
+    return render(request, "web/row.html", context, status=status)
+
+
+@require_POST
+@login_required
+def submit(request: HtmxHttpRequest) -> HttpResponse:
+    run = start_run(user=request.user, origin="web", owner=request.user)
+    if run.rows_total:
+        messages.success(request, f"Submitting {run.rows_total} rows in the background.")
+    else:
+        messages.info(request, run.message)
+    return redirect(f"{reverse('my_rows')}?run={run.pk}")
+
+
+@require_GET
+@login_required
+def run_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    runs = SubmissionRun.objects.all()
+    if not is_admin(request.user):
+        runs = runs.filter(created_by=request.user)
+    run = get_object_or_404(runs, pk=pk)
+    context = {"run": run, "progress": run_progress(run)}
+    if request.htmx:
+        response = render(request, "web/run.html#run-progress", context)
+        if not run.active:
+            # Let the rows table refresh itself once, now that outcomes are known.
+            response["HX-Trigger"] = "runFinished"
+        return response
+    return render(request, "web/run.html", context)

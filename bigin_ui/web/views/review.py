@@ -1,0 +1,112 @@
+"""Admins: every row that needs attention, grouped by cause, with bulk fixes and export."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from bigin_ui.metadata.schema import MetadataMissing, get_schema
+from bigin_ui.queue.exports import csv_lines
+from bigin_ui.queue.review import (
+    attention_rows,
+    bulk_discard,
+    bulk_retry,
+    bulk_set_field,
+    cause_groups,
+)
+from bigin_ui.queue.rows import RowError
+from bigin_ui.web.forms import BulkActionForm, ReviewFilterForm
+from bigin_ui.web.http import HtmxHttpRequest, page_number
+from bigin_ui.web.permissions import admin_required
+
+PAGE_SIZE = 50
+MAX_GROUP_ACTION = 5000
+
+
+def _filtered(request: HtmxHttpRequest, source):
+    form = ReviewFilterForm(source)
+    filters = form.filters()
+    return form, filters, filters.apply(attention_rows())
+
+
+@require_GET
+@admin_required
+def review(request: HtmxHttpRequest) -> HttpResponse:
+    form, filters, rows = _filtered(request, request.GET)
+    without_cause = filters.__class__(**{**filters.__dict__, "cause": ""}).apply(
+        attention_rows())
+    groups = cause_groups(without_cause)
+    status_counts = dict(without_cause.values_list("status").annotate(n=Count("pk")))
+    page = Paginator(rows.select_related("owner").order_by("-created_at", "-pk"),
+                     PAGE_SIZE).get_page(page_number(request))
+    settable = []
+    if filters.module:
+        try:
+            settable = [(f.api_name, f.label) for f in get_schema(filters.module).entry_fields]
+        except MetadataMissing:
+            settable = []
+    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    return render(request, "web/review.html", {
+        "filter_form": form, "filters": filters, "groups": groups, "page": page,
+        "total": page.paginator.count, "status_counts": status_counts,
+        "settable_fields": settable, "query": query,
+    })
+
+
+@require_POST
+@admin_required
+def review_action(request: HtmxHttpRequest) -> HttpResponse:
+    filter_form, filters, scope = _filtered(request, request.POST)
+    back = f"{reverse('review')}?{request.POST.get('back', '')}"
+    ids = [v for v in request.POST.getlist("rows") if v.isdigit()]
+    form = BulkActionForm(request.POST, row_choices=ids)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    data = form.cleaned_data
+    if data["rows"]:
+        rows = list(scope.filter(pk__in=data["rows"]))
+    else:
+        filters.cause = data["cause"]
+        rows = list(filters.apply(attention_rows())[:MAX_GROUP_ACTION])
+    if not rows:
+        messages.error(request, "None of the selected rows needs attention any more.")
+        return redirect(back)
+    try:
+        if data["action"] == "retry":
+            result = bulk_retry(rows=rows, actor=request.user)
+            messages.success(request, f"Resubmitting {len(rows)} row(s).")
+        elif data["action"] == "discard":
+            result = bulk_discard(rows=rows, actor=request.user, reason=data["reason"])
+            messages.success(request, f"Discarded {result.changed} row(s).")
+        else:
+            result = bulk_set_field(rows=rows, api_name=data["api_name"],
+                                    raw=data["value"], actor=request.user)
+            messages.success(request, f"Set {data['api_name']} on {result.changed} row(s) and "
+                             "resubmitted them.")
+            for pk, why in list(result.skipped.items())[:20]:
+                messages.warning(request, f"Row {pk} not changed: {why}")
+    except RowError as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    if result.run_id:
+        return redirect(f"{back}&run={result.run_id}" if "?" in back else back)
+    return redirect(back)
+
+
+@require_GET
+@admin_required
+def review_export(request: HtmxHttpRequest) -> StreamingHttpResponse:
+    _form, _filters, rows = _filtered(request, request.GET)
+    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="bigin-rows.csv"'
+    return response

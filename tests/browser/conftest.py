@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+
+from bigin_ui.roles import ADMIN_GROUP, SALES_GROUP
+
+PASSWORD = "browser-pass-123"
+
+
+@pytest.fixture
+def sales_login(django_user_model):
+    user = django_user_model.objects.create_user("sally", "sally@example.com", PASSWORD)
+    user.groups.add(Group.objects.get(name=SALES_GROUP))
+    return user
+
+
+@pytest.fixture
+def admin_login(django_user_model):
+    user = django_user_model.objects.create_user("adam", "adam@example.com", PASSWORD)
+    user.groups.add(Group.objects.get(name=ADMIN_GROUP))
+    return user
+
+
+@pytest.fixture
+def log_in(page, live_server):
+    def do(user):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(f"{live_server.url}/records/**")
+        return page
+
+    return do

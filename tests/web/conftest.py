@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+
+from bigin_ui.roles import ADMIN_GROUP, SALES_GROUP
+from tests.factories import store_contacts_metadata
+
+
+@pytest.fixture
+def contacts_metadata(db):
+    store_contacts_metadata()
+
+
+@pytest.fixture
+def sales_user(django_user_model):
+    user = django_user_model.objects.create_user("sam", "sam@example.com", "pw-sales-123")
+    user.groups.add(Group.objects.get(name=SALES_GROUP))
+    return user
+
+
+@pytest.fixture
+def admin_user(django_user_model):
+    user = django_user_model.objects.create_user("ada", "admin@example.com", "pw-admin-123")
+    user.groups.add(Group.objects.get(name=ADMIN_GROUP))
+    return user
+
+
+@pytest.fixture
+def sales_client(client, sales_user):
+    client.force_login(sales_user)
+    return client

@@ -1,0 +1,93 @@
+"""Every URL × every role, and CSRF on every POST."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from bigin_ui.queue.models import Row
+
+# name -> (method, kwargs, {role: expected status})
+ANON_LOGIN = 302
+TABLE: dict[str, tuple[str, dict, dict[str, int]]] = {
+    "healthz": ("get", {}, {"anon": 200, "sales": 200, "admin": 200}),
+    "login": ("get", {}, {"anon": 200, "sales": 302, "admin": 302}),
+    "logout": ("post", {}, {"anon": 302, "sales": 302, "admin": 302}),
+    "my_rows": ("get", {}, {"anon": ANON_LOGIN, "sales": 200, "admin": 200}),
+    "submit": ("post", {}, {"anon": ANON_LOGIN, "sales": 302, "admin": 302}),
+    "new_record": ("get", {"module": "Contacts"},
+                   {"anon": ANON_LOGIN, "sales": 200, "admin": 200}),
+    "row_detail": ("get", {"pk": "own"}, {"anon": ANON_LOGIN, "sales": 200, "admin": 200}),
+    "row_discard": ("post", {"pk": "own"}, {"anon": ANON_LOGIN, "sales": 302, "admin": 302}),
+    "row_retry": ("post", {"pk": "own"}, {"anon": ANON_LOGIN, "sales": 302, "admin": 302}),
+    "row_link": ("post", {"pk": "own"}, {"anon": ANON_LOGIN, "sales": 302, "admin": 302}),
+    "row_allow": ("post", {"pk": "own"}, {"anon": ANON_LOGIN, "sales": 302, "admin": 302}),
+    "run_status": ("get", {"pk": "run"}, {"anon": ANON_LOGIN, "sales": 200, "admin": 200}),
+    "lookup": ("get", {"module": "Contacts"}, {"anon": ANON_LOGIN, "sales": 200, "admin": 200}),
+    "review": ("get", {}, {"anon": ANON_LOGIN, "sales": 403, "admin": 200}),
+    "review_action": ("post", {}, {"anon": ANON_LOGIN, "sales": 403, "admin": 302}),
+    "review_export": ("get", {}, {"anon": ANON_LOGIN, "sales": 403, "admin": 200}),
+    "connection": ("get", {}, {"anon": ANON_LOGIN, "sales": 403, "admin": 200}),
+    "connection_test": ("post", {}, {"anon": ANON_LOGIN, "sales": 403, "admin": 302}),
+    "connection_sync": ("post", {}, {"anon": ANON_LOGIN, "sales": 403, "admin": 302}),
+}
+
+
+def named_patterns(patterns=None, prefix=""):
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in {"admin", "sandbox"} or str(pattern.pattern).startswith(
+                    ("admin", "sandbox")):
+                continue
+            yield from named_patterns(pattern.url_patterns, prefix)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield pattern.name
+
+
+def test_every_named_url_is_in_the_access_table():
+    assert set(named_patterns()) == set(TABLE)
+
+
+@pytest.fixture
+def world(sales_user, admin_user, contacts_metadata, settings):
+    settings.BIGIN_SANDBOX_URL = "http://127.0.0.1:9/sandbox"  # nothing listens: no real calls
+    row = Row.objects.create(module="Contacts", owner=sales_user, payload={"Last_Name": "Own"},
+                             status=Row.Status.FAILED, error_code="INVALID_DATA")
+    from bigin_ui.queue.models import SubmissionRun
+
+    run = SubmissionRun.objects.create(created_by=sales_user, status="finished")
+    return {"own": row.pk, "run": run.pk, "users": {"sales": sales_user, "admin": admin_user}}
+
+
+@pytest.mark.parametrize("role", ["anon", "sales", "admin"])
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_role_access(client, world, name, role):
+    method, kwargs, expected = TABLE[name]
+    kwargs = {k: world.get(v, v) for k, v in kwargs.items()}
+    if role != "anon":
+        client.force_login(world["users"][role])
+    url = reverse(name, kwargs=kwargs)
+    data = {"reason": "test", "bigin_id": "123", "action": "retry", "rows": [world["own"]]}
+    response = getattr(client, method)(url, data) if method == "post" else client.get(url)
+    assert response.status_code == expected[role], (name, role, response.status_code)
+    if role == "anon" and expected[role] == ANON_LOGIN and name not in {"logout"}:
+        assert response["Location"].startswith("/accounts/login/")
+
+
+def test_other_peoples_rows_are_hidden_from_sales_but_not_admins(client, world, django_user_model):
+    other = django_user_model.objects.create_user("olga", "o@example.com", "pw-x-123456")
+    row = Row.objects.create(module="Contacts", owner=other, payload={"Last_Name": "X"})
+    client.force_login(world["users"]["sales"])
+    assert client.get(reverse("row_detail", args=[row.pk])).status_code == 404
+    client.force_login(world["users"]["admin"])
+    assert client.get(reverse("row_detail", args=[row.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("name", sorted(n for n, spec in TABLE.items() if spec[0] == "post"))
+def test_every_post_needs_a_csrf_token(world, name):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world["users"]["admin"])
+    kwargs = {k: world.get(v, v) for k, v in TABLE[name][1].items()}
+    response = client.post(reverse(name, kwargs=kwargs), {"reason": "x"})
+    assert response.status_code == 403

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from django.urls import reverse
+
+from bigin_ui.queue.models import Row
+
+
+def test_anonymous_users_are_sent_to_the_login_page(client):
+    response = client.get("/records/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_new_contact_form_is_generated_from_metadata(sales_client, contacts_metadata):
+    response = sales_client.get("/records/Contacts/new/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="Last_Name"' in html
+    assert 'name="Created_Time"' not in html
+
+
+def test_saving_a_valid_contact_queues_a_pending_row(sales_client, sales_user,
+                                                      contacts_metadata):
+    response = sales_client.post("/records/Contacts/new/",
+                                 {"Last_Name": "Johnson", "Email": "s.j@example.com"})
+    assert response.status_code == 302
+    row = Row.objects.get()
+    assert row.owner == sales_user
+    assert row.status == Row.Status.PENDING
+    assert row.payload["Last_Name"] == "Johnson"
+    assert row.unique_key == "Email:s.j@example.com"
+
+
+def test_invalid_contact_shows_the_error_on_the_field_and_keeps_the_input(
+        sales_client, contacts_metadata):
+    response = sales_client.post("/records/Contacts/new/",
+                                 {"First_Name": "Sarah", "Email": "not-an-email"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "is-invalid" in html
+    assert 'value="Sarah"' in html
+    assert Row.objects.count() == 0
+
+
+def test_unknown_module_is_404(sales_client, contacts_metadata):
+    assert sales_client.get("/records/Leads/new/").status_code == 404
+
+
+def test_module_without_metadata_explains_what_to_do(sales_client, contacts_metadata):
+    response = sales_client.get("/records/Events/new/")
+    assert response.status_code == 503
+    assert b"bigin_sync" in response.content
+
+
+def test_my_rows_lists_only_my_rows(sales_client, sales_user, admin_user, contacts_metadata):
+    Row.objects.create(module="Contacts", owner=sales_user, payload={"Last_Name": "Mine"})
+    Row.objects.create(module="Contacts", owner=admin_user, payload={"Last_Name": "Theirs"})
+    html = sales_client.get(reverse("my_rows")).content.decode()
+    assert "Mine" in html
+    assert "Theirs" not in html
+
+
+def test_values_are_escaped(sales_client, sales_user, contacts_metadata):
+    Row.objects.create(module="Contacts", owner=sales_user,
+                       payload={"Last_Name": "<script>alert(1)</script>"})
+    html = sales_client.get(reverse("my_rows")).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_sales_staff_cannot_open_someone_elses_row(sales_client, admin_user, contacts_metadata):
+    row = Row.objects.create(module="Contacts", owner=admin_user, payload={"Last_Name": "X"})
+    assert sales_client.get(reverse("row_detail", args=[row.pk])).status_code == 404
