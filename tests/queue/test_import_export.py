@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from bigin_ui.queue.models import Row
+from tests.factories import store_contacts_metadata
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def metadata():
+    store_contacts_metadata()
+
+
+def write_csv(tmp_path, text):
+    path = tmp_path / "people.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_import_queues_valid_lines_and_reports_the_rest(tmp_path, staff, capsys):
+    path = write_csv(tmp_path, "Last_Name,Email,Email Opt Out\n"
+                               "Good,good@example.com,yes\n"
+                               ",nolast@example.com,no\n"
+                               "Bad,bad-email,no\n")
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("bigin_import", "--module", "Contacts", "--user", "sam", str(path))
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert "line 3: Last_Name:" in err
+    assert "line 4: Email:" in err
+    row = Row.objects.get()
+    assert row.payload == {"Last_Name": "Good", "Email": "good@example.com",
+                           "Email_Opt_Out": True}
+
+
+def test_import_of_only_good_lines_exits_zero(tmp_path, staff, capsys):
+    path = write_csv(tmp_path, "Last_Name\nOne\nTwo\n")
+    call_command("bigin_import", "--module", "Contacts", "--user", "sam", str(path))
+    assert "Queued 2 Contacts row(s); rejected 0." in capsys.readouterr().out
+    assert Row.objects.count() == 2
+
+
+def test_import_reads_xlsx(tmp_path, staff):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Last Name", "Mobile"])
+    sheet.append(["Excel", "+1 555 0100"])
+    path = tmp_path / "people.xlsx"
+    book.save(path)
+    call_command("bigin_import", "--module", "Contacts", "--user", "sam", str(path))
+    assert Row.objects.get().payload == {"Last_Name": "Excel", "Mobile": "+1 555 0100",
+                                         "Email_Opt_Out": False}
+
+
+def test_unknown_column_is_an_error_and_nothing_is_queued(tmp_path, staff):
+    path = write_csv(tmp_path, "Last_Name,Shoe_Size\nA,44\n")
+    with pytest.raises(CommandError, match="Unknown column"):
+        call_command("bigin_import", "--module", "Contacts", "--user", "sam", str(path))
+    assert Row.objects.count() == 0
+
+
+def test_missing_file_and_unknown_user_are_clear_errors(tmp_path, staff):
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("bigin_import", "--module", "Contacts", "--user", "sam",
+                     str(tmp_path / "nope.csv"))
+    with pytest.raises(CommandError, match="No user"):
+        call_command("bigin_import", "--module", "Contacts", "--user", "ghost",
+                     str(write_csv(tmp_path, "Last_Name\nA\n")))
+
+
+def test_export_has_fixed_columns_then_one_per_field(tmp_path, staff):
+    Row.objects.create(module="Contacts", owner=staff, status=Row.Status.FAILED,
+                       payload={"Last_Name": "Doe", "Tag": [{"name": "A"}]},
+                       error_code="INVALID_DATA", error_message="invalid data",
+                       error_field="Phone")
+    out = tmp_path / "rows.csv"
+    call_command("bigin_export", "--status", "failed", str(out))
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    header = list(rows[0])
+    assert header[:7] == ["id", "module", "status", "bigin_id", "error_code", "error_message",
+                          "error_field"]
+    assert "Last_Name" in header and "Created_Time" not in header
+    assert rows[0]["Last_Name"] == "Doe"
+    assert rows[0]["Tag"] == '[{"name":"A"}]'
+    assert rows[0]["error_field"] == "Phone"
