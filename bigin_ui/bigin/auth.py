@@ -224,8 +224,11 @@ class OAuthClient:
         url = f"{self.accounts_url}/oauth/v2/token"
         try:
             response = self.session.post(url, data=form, timeout=self.timeout)
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            if isinstance(exc, requests.ConnectTimeout) or _never_connected(exc):
+        except requests.RequestException as exc:
+            if isinstance(exc, requests.ConnectTimeout) or _never_connected(exc) or not isinstance(
+                exc, (requests.ConnectionError, requests.Timeout,
+                      requests.exceptions.ChunkedEncodingError)
+            ):
                 raise TransportError(
                     f"Cannot reach the Zoho accounts server at {self.accounts_url}: {exc}",
                     code="CONNECT_FAILED",

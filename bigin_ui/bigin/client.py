@@ -238,9 +238,15 @@ class BiginClient:
             )
             # Read the whole body here so a connection dropped mid-body surfaces now.
             content = response.content
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except requests.RequestException as exc:
             duration = time.perf_counter() - started
-            never_sent = isinstance(exc, requests.ConnectTimeout) or _never_connected(exc)
+            # ConnectionError, Timeout and a body cut short (ChunkedEncodingError) may all
+            # happen after Bigin got the request; only a failure to connect proves it did not.
+            never_sent = isinstance(exc, requests.ConnectTimeout) or _never_connected(exc) or (
+                not isinstance(exc, (requests.ConnectionError, requests.Timeout,
+                                     requests.exceptions.ChunkedEncodingError,
+                                     requests.exceptions.ContentDecodingError))
+            )
             self._observe(method, url, json_body, None, None, duration, repr(exc))
             if never_sent:
                 raise TransportError(

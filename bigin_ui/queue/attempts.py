@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -17,47 +16,71 @@ from bigin_ui.queue.models import Attempt, AttemptRow, Row, RowEvent, Submission
 SETTLEABLE = (Row.Status.SENDING, Row.Status.UNKNOWN, Row.Status.RECONCILING)
 
 
-def record_attempt(
+CREDIT_LOCK = 10_000  # a CallSlot number no real slot uses; locking it serialises reservations
+
+
+def begin_attempt(
     *,
     run: SubmissionRun | None,
     module: str,
     kind: str,
     rows: Sequence[Row],
-    started_at: datetime,
-    duration: float | None,
     request_body: Any,
+    started_by: str = "",
+    credits: int = 0,
+    allowance: int | None = None,
+) -> Attempt | None:
+    """Store the call before it is made, so even a worker killed mid-call leaves a trace.
+
+    The call's credits are reserved at the same time; with an ``allowance``, None comes back
+    instead when the rolling 24 hours would go over it. Reserving inside one locked
+    transaction keeps parallel calls from all passing the check together.
+    """
+    with transaction.atomic():
+        if allowance is not None:
+            from bigin_ui.queue.credits import used_last_24h
+            from bigin_ui.queue.models import CallSlot
+
+            CallSlot.objects.get_or_create(number=CREDIT_LOCK)
+            CallSlot.objects.select_for_update().get(number=CREDIT_LOCK)
+            if used_last_24h() + credits > allowance:
+                return None
+        attempt = Attempt.objects.create(
+            run=run, module=module, kind=kind, started_at=timezone.now(),
+            request_body=request_body, outcome="in_flight", started_by=started_by[:150],
+            credits=credits,
+        )
+        AttemptRow.objects.bulk_create(
+            [AttemptRow(attempt=attempt, row=row, index=i) for i, row in enumerate(rows)]
+        )
+    return attempt
+
+
+def finish_attempt(
+    attempt: Attempt,
+    *,
+    duration: float | None,
     status: int | None,
     response_body: Any,
     error: str = "",
     outcome: str = "",
     credits: int = 0,
-    started_by: str = "",
-) -> Attempt:
+) -> None:
     with transaction.atomic():
-        attempt = Attempt.objects.create(
-            run=run,
-            module=module,
-            kind=kind,
-            started_at=started_at,
+        Attempt.objects.filter(pk=attempt.pk).update(
             duration_ms=int((duration or 0) * 1000),
             http_status=status,
-            request_body=request_body,
             response_body=response_body if _jsonable(response_body) else str(response_body),
             error=error[:5000],
             outcome=outcome,
             credits=credits,
-            started_by=started_by[:150],
         )
-        AttemptRow.objects.bulk_create(
-            [AttemptRow(attempt=attempt, row=row, index=i) for i, row in enumerate(rows)]
-        )
-        if run is not None:
-            SubmissionRun.objects.filter(pk=run.pk).update(
+        if attempt.run_id is not None:
+            SubmissionRun.objects.filter(pk=attempt.run_id).update(
                 calls=F("calls") + 1,
                 credits=F("credits") + credits,
                 retries=F("retries") + (1 if outcome == "retry" else 0),
             )
-    return attempt
 
 
 def _jsonable(value: Any) -> bool:

@@ -44,7 +44,7 @@ from bigin_ui.bigin.errors import (
 from bigin_ui.bigin.results import RecordError, RecordMissing, RecordSuccess, WriteResponse
 from bigin_ui.connection.services import build_client
 from bigin_ui.queue import credits as credit_book
-from bigin_ui.queue.attempts import record_attempt, settle
+from bigin_ui.queue.attempts import begin_attempt, finish_attempt, settle
 from bigin_ui.queue.models import Row, RowEvent, SubmissionRun
 from bigin_ui.queue.references import iter_row_refs, resolve_refs
 from bigin_ui.queue.slots import call_slot
@@ -59,6 +59,9 @@ LEVELS: tuple[tuple[str, ...], ...] = (
 )
 MODULE_ORDER = tuple(m for level in LEVELS for m in level)
 NOT_CREATED = [s for s in Row.Status.values if s != Row.Status.CREATED]
+# Send, reconcile, resend rounds per level; each lost answer costs a round, and reconcile
+# gives a row to a person after MAX_SENDS sends, so this bound is never the one that stops.
+MAX_ROUNDS = 8
 
 
 def lease_seconds() -> float:
@@ -251,14 +254,16 @@ def write(
         if ctx.stopped:
             _back_to_pending(claim, rows, ctx.stop_reason)
             return
-        if credit_book.used_last_24h() + cost > credit_book.allowance():
+        attempt = begin_attempt(run=ctx.run, module=module, kind=kind, rows=rows,
+                                request_body=request_body, started_by=ctx.started_by,
+                                credits=cost, allowance=credit_book.allowance())
+        if attempt is None:
             ctx.stop(
                 f"Stopped at the daily credit allowance ({credit_book.allowance()} credits "
                 "in 24 hours); the remaining rows stay pending."
             )
             _back_to_pending(claim, rows, ctx.stop_reason)
             return
-        started = timezone.now()
         try:
             with call_slot(lease=lease_seconds()):
                 if upsert_on:
@@ -268,10 +273,7 @@ def write(
                 else:
                     response = ctx.client.insert_records(module, bodies, trigger=trigger)
         except AmbiguousOutcome as exc:
-            record_attempt(run=ctx.run, module=module, kind=kind, rows=rows, started_at=started,
-                           duration=exc.duration, request_body=request_body, status=None,
-                           response_body=None, error=str(exc), outcome="ambiguous",
-                           credits=cost, started_by=ctx.started_by)
+            _finish_failed(attempt, exc, "ambiguous", credits=cost)
             settle(
                 claim=claim,
                 updates={r.pk: {"status": Row.Status.UNKNOWN,
@@ -283,10 +285,7 @@ def write(
             )
             return
         except (RateLimited, ServerError, TransportError) as exc:
-            record_attempt(run=ctx.run, module=module, kind=kind, rows=rows, started_at=started,
-                           duration=exc.duration, request_body=request_body, status=exc.status,
-                           response_body=exc.body, error=str(exc), outcome="retry",
-                           started_by=ctx.started_by)
+            _finish_failed(attempt, exc, "retry")
             if tries > settings.BIGIN_MAX_RETRIES:
                 _back_to_pending(
                     claim, rows,
@@ -296,34 +295,28 @@ def write(
             time.sleep(backoff_delay(tries))
             continue
         except OAuthError as exc:
-            record_attempt(run=ctx.run, module=module, kind=kind, rows=rows, started_at=started,
-                           duration=exc.duration, request_body=request_body, status=exc.status,
-                           response_body=exc.body, error=str(exc), outcome="auth",
-                           started_by=ctx.started_by)
+            _finish_failed(attempt, exc, "auth")
             ctx.stop(f"Could not get a Bigin access token: {exc}")
             _back_to_pending(claim, rows, ctx.stop_reason)
             return
         except (InvalidModuleError, RecordLimitError, RequestError) as exc:
-            record_attempt(run=ctx.run, module=module, kind=kind, rows=rows, started_at=started,
-                           duration=exc.duration, request_body=request_body, status=exc.status,
-                           response_body=exc.body, error=str(exc), outcome="rejected",
-                           started_by=ctx.started_by)
+            _finish_failed(attempt, exc, "rejected")
             _fail_all(ctx, claim, rows, exc)
             return
         except BiginError as exc:  # authentication after one refresh, scope, permission
-            record_attempt(run=ctx.run, module=module, kind=kind, rows=rows, started_at=started,
-                           duration=exc.duration, request_body=request_body, status=exc.status,
-                           response_body=exc.body, error=str(exc), outcome="refused",
-                           started_by=ctx.started_by)
+            _finish_failed(attempt, exc, "refused")
             ctx.stop(f"Bigin refused the connection: {exc}")
             _back_to_pending(claim, rows, ctx.stop_reason)
             return
-        record_attempt(run=ctx.run, module=module, kind=kind, rows=rows, started_at=started,
-                       duration=response.duration, request_body=request_body,
-                       status=response.status, response_body=response.body,
-                       outcome="results", credits=cost, started_by=ctx.started_by)
+        finish_attempt(attempt, duration=response.duration, status=response.status,
+                       response_body=response.body, outcome="results", credits=cost)
         apply_results(ctx, claim, rows, response)
         return
+
+
+def _finish_failed(attempt: Any, exc: BiginError, outcome: str, *, credits: int = 0) -> None:
+    finish_attempt(attempt, duration=exc.duration, status=exc.status, response_body=exc.body,
+                   error=str(exc), outcome=outcome, credits=credits)
 
 
 def apply_results(ctx: RunContext, claim: str, rows: list[Row], response: WriteResponse) -> None:
@@ -386,10 +379,14 @@ def apply_results(ctx: RunContext, claim: str, rows: list[Row], response: WriteR
 
 
 def _back_to_pending(claim: str, rows: list[Row], reason: str) -> None:
+    """Unsent rows go back to the queue, out of this run, so the run does not loop on them;
+    the next submit takes them again."""
     settle(
         claim=claim,
         updates={r.pk: {"status": Row.Status.PENDING, "last_problem": reason} for r in rows},
     )
+    Row.objects.filter(pk__in=[r.pk for r in rows], claim=claim,
+                       status=Row.Status.PENDING).update(run=None)
 
 
 def _fail_all(ctx: RunContext, claim: str, rows: list[Row], exc: BiginError) -> None:
@@ -519,9 +516,14 @@ def execute_run(*, run_id: int, client: BiginClient | None = None) -> Submission
         recover_stale_rows(run)
         reconcile_run(ctx)
         for level in LEVELS:
-            for _round in range(3):
+            for _round in range(MAX_ROUNDS):
                 run_level(ctx, level)
-                if ctx.stopped or not reconcile_run(ctx, modules=level):
+                if ctx.stopped:
+                    break
+                resend = reconcile_run(ctx, modules=level)
+                unsettled = Row.objects.filter(run=run, module__in=level,
+                                               status=Row.Status.UNKNOWN).exists()
+                if not resend and not unsettled:
                     break
             if ctx.stopped:
                 break

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from bigin_ui.bigin.errors import BiginError
 from bigin_ui.metadata.schema import get_schema
-from bigin_ui.queue.attempts import record_attempt, settle
+from bigin_ui.queue.attempts import begin_attempt, finish_attempt, settle
 from bigin_ui.queue.models import Row, RowEvent
 from bigin_ui.queue.references import iter_row_refs, resolve_refs
 
@@ -117,21 +117,21 @@ def _unique_value(module: str, row: Row) -> tuple[str, str] | None:
 
 def _search(ctx: RunContext, module: str, row: Row, field: str, value: str) -> list[dict[str, Any]]:
     criteria = f"({field}:equals:{escape_criteria(value)})"
-    started = timezone.now()
+    attempt = begin_attempt(run=ctx.run, module=module, kind="search", rows=[row],
+                            request_body={"criteria": criteria}, started_by=ctx.started_by)
     began = time.perf_counter()
     try:
         found = ctx.client.search(module, criteria=criteria)
     except BiginError as exc:
-        record_attempt(run=ctx.run, module=module, kind="search", rows=[row], started_at=started,
-                       duration=exc.duration, request_body={"criteria": criteria},
-                       status=exc.status, response_body=exc.body, error=str(exc),
-                       outcome="search_failed", credits=1, started_by=ctx.started_by)
+        finish_attempt(attempt, duration=exc.duration, status=exc.status,
+                       response_body=exc.body, error=str(exc), outcome="search_failed",
+                       credits=1)
         raise
-    record_attempt(run=ctx.run, module=module, kind="search", rows=[row], started_at=started,
-                   duration=time.perf_counter() - began, request_body={"criteria": criteria},
-                   status=200 if found else 204, response_body={"count": len(found),
-                   "ids": [str(r.get("id")) for r in found][:10]}, outcome="search",
-                   credits=1, started_by=ctx.started_by)
+    finish_attempt(attempt, duration=time.perf_counter() - began,
+                   status=200 if found else 204,
+                   response_body={"count": len(found),
+                                  "ids": [str(r.get("id")) for r in found][:10]},
+                   outcome="search", credits=1)
     return [r for r in found if str(r.get(field, "")).strip().casefold() == value.casefold()]
 
 

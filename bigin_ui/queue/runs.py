@@ -82,6 +82,15 @@ def start_run(
         scope.filter(hold=Row.Hold.WAITING).update(hold="", hold_reason="")
         flag_duplicates(scope)
         total = scope.filter(hold="").exclude(ACTIVE_RUN).update(run=run)
+        # Rows whose last answer was lost are settled by the next run that comes along.
+        unknown = Row.objects.filter(status=Row.Status.UNKNOWN).exclude(ACTIVE_RUN)
+        if owner is not None:
+            unknown = unknown.filter(owner=owner)
+        if module:
+            unknown = unknown.filter(module=module)
+        if row_ids is not None:
+            unknown = unknown.filter(pk__in=list(row_ids))
+        total += unknown.update(run=run)
         run.rows_total = total
         if total == 0:
             run.status = SubmissionRun.Status.FINISHED

@@ -13,8 +13,9 @@ from bigin_ui.bigin.results import RecordError, RecordMissing, RecordSuccess
 
 
 def success(record_id: str) -> dict:
-    return {"code": "SUCCESS", "details": {"id": record_id, "Created_Time": "2026-10-09T22:11:33+03:00"},
-            "message": "record added", "status": "success"}
+    details = {"id": record_id, "Created_Time": "2026-10-09T22:11:33+03:00"}
+    return {"code": "SUCCESS", "details": details, "message": "record added",
+            "status": "success"}
 
 
 def error(code: str, api_name: str | None = None, **details) -> dict:

@@ -71,3 +71,136 @@ def test_executing_a_finished_run_again_sends_nothing(synced, staff):
     run = start_run(user=staff, owner=staff)
     assert execute_run(run_id=run.pk) is None
     assert Attempt.objects.count() == 1
+
+
+def test_hundred_rows_with_every_error_code_interleaved(synced, staff):
+    rows, expected = [], []
+    for i in range(100):
+        kind = i % 5
+        payload = {"Last_Name": f"Mixed {i}", "Email": f"mixed{i}@example.com"}
+        if kind == 1:
+            del payload["Last_Name"]
+            expected.append(("MANDATORY_NOT_FOUND", "Last_Name"))
+        elif kind == 2:
+            payload["Mobile"] = "<not a phone>"
+            expected.append(("INVALID_DATA", "Mobile"))
+        elif kind == 3:
+            payload["Email"] = f"MIXED{i - 3}@example.com"  # same as an earlier row, other case
+            expected.append(("DUPLICATE_DATA", "Email"))
+        elif kind == 4:
+            payload["First_Name"] = "F" * 41
+            expected.append(("INVALID_DATA", "First_Name"))
+        else:
+            expected.append(("", ""))
+        rows.append(create_row(module="Contacts", payload=payload, owner=staff))
+    # Our own duplicate check would hold the copies; let them through so Bigin judges them.
+    Row.objects.filter(pk__in=[r.pk for r in rows[3::5]]).update(duplicate_ok=True)
+    run = start_run(user=staff, owner=staff)
+    run.refresh_from_db()
+    assert run.calls == 1
+    for row, (code, field) in zip(rows, expected, strict=True):
+        row.refresh_from_db()
+        if code:
+            assert (row.status, row.error_code, row.error_field) == (Row.Status.FAILED, code,
+                                                                     field), row.pk
+        else:
+            assert row.status == Row.Status.CREATED, row.pk
+    duplicate = rows[3]
+    duplicate.refresh_from_db()
+    rows[0].refresh_from_db()
+    assert duplicate.error_details["duplicate_record"]["id"] == rows[0].bigin_id
+
+
+def test_a_contact_waits_for_its_queued_company_and_gets_its_id(synced, staff):
+    company = create_row(module="Accounts", payload={"Account_Name": "Parent Co"}, owner=staff)
+    contact = create_row(module="Contacts", owner=staff,
+                         payload={"Last_Name": "Child", "Account_Name": {"$row": company.pk}})
+    start_run(user=staff, owner=staff)
+    company.refresh_from_db()
+    contact.refresh_from_db()
+    assert company.status == contact.status == Row.Status.CREATED
+    attempt = Attempt.objects.get(rows=contact)
+    assert attempt.request_body["data"][0]["Account_Name"] == {"id": company.bigin_id}
+
+
+def test_when_the_parent_fails_the_child_waits_with_a_reason(synced, staff):
+    company = create_row(module="Accounts", payload={"Account_Name": "P" * 300}, owner=staff)
+    contact = create_row(module="Contacts", owner=staff,
+                         payload={"Last_Name": "Orphan", "Account_Name": {"$row": company.pk}})
+    start_run(user=staff, owner=staff)
+    company.refresh_from_db()
+    contact.refresh_from_db()
+    assert company.status == Row.Status.FAILED
+    assert contact.status == Row.Status.PENDING
+    assert contact.hold == Row.Hold.WAITING
+    assert f"Accounts row {company.pk}" in contact.hold_reason
+    assert not Attempt.objects.filter(rows=contact).exists()
+
+
+def test_no_workflows_sends_an_empty_trigger(synced, staff):
+    create_row(module="Contacts", payload={"Last_Name": "Quiet"}, owner=staff)
+    start_run(user=staff, owner=staff, trigger=[])
+    assert Attempt.objects.get().request_body["trigger"] == []
+
+
+def test_lost_answer_is_reconciled_by_search_without_a_duplicate(synced, staff, fast_retries):
+    row = queue_contact(staff, "Lost", "lost.answer@example.com")
+    synced.knobs(rate_drop=1.0)
+    run = start_run(user=staff, owner=staff)
+    row.refresh_from_db()
+    assert row.status == Row.Status.CREATED
+    matches = [r for r in synced.records("Contacts") if r.get("Email") == "lost.answer@example.com"]
+    assert [m["id"] for m in matches] == [row.bigin_id]
+    kinds = list(Attempt.objects.filter(run=run).order_by("pk").values_list("kind", "outcome"))
+    assert kinds == [("insert", "ambiguous"), ("search", "search")]
+
+
+def test_lost_answer_with_an_entry_key_is_resent_by_upsert(synced, staff, settings,
+                                                           fast_retries):
+    settings.BIGIN_ENTRY_KEYS = {"Tasks": "Entry_Key"}
+    row = create_row(module="Tasks", payload={"Subject": "Call back"}, owner=staff)
+    synced.knobs(rate_drop=1.0)
+    start_run(user=staff, owner=staff)
+    row.refresh_from_db()
+    # Every call's answer is lost, so after its tries the row waits for a person.
+    assert row.status == Row.Status.NEEDS_REVIEW
+    synced.knobs(rate_drop=0.0)
+    tasks = [r for r in synced.records("Tasks") if r.get("Entry_Key") == str(row.uuid)]
+    assert len(tasks) == 1
+
+
+def test_lost_answer_without_unique_value_needs_review(synced, staff, fast_retries):
+    row = create_row(module="Calls", owner=staff, payload={
+        "Call_Type": "Outbound", "Call_Start_Time": "2026-11-26T10:00:00+00:00",
+        "Call_Duration": "05:00", "Subject": "No key"})
+    synced.knobs(rate_drop=1.0)
+    start_run(user=staff, owner=staff)
+    row.refresh_from_db()
+    assert row.status == Row.Status.NEEDS_REVIEW
+
+
+def test_server_errors_are_retried_then_the_rows_go_back_to_pending(synced, staff, settings,
+                                                                     fast_retries):
+    settings.BIGIN_MAX_RETRIES = 2
+    row = queue_contact(staff, "Flaky", "flaky@example.com")
+    synced.knobs(rate_500=1.0)
+    run = start_run(user=staff, owner=staff)
+    row.refresh_from_db()
+    run.refresh_from_db()
+    assert row.status == Row.Status.PENDING
+    assert "gave up after 3 tries" in row.last_problem
+    assert Attempt.objects.filter(run=run, outcome="retry").count() == 3
+
+
+def test_credit_allowance_stops_the_run(synced, staff, settings):
+    settings.BIGIN_DAILY_CREDITS = 1
+    settings.BIGIN_BATCH_SIZE = 10
+    rows = [queue_contact(staff, f"Credit {i}", f"credit{i}@example.com") for i in range(20)]
+    run = start_run(user=staff, owner=staff)
+    run.refresh_from_db()
+    assert run.status == SubmissionRun.Status.STOPPED
+    assert "credit allowance" in run.message
+    statuses = sorted(Row.objects.filter(pk__in=[r.pk for r in rows]).values_list("status",
+                                                                                  flat=True))
+    assert statuses.count(Row.Status.CREATED) == 10
+    assert statuses.count(Row.Status.PENDING) == 10

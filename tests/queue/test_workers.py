@@ -1,0 +1,121 @@
+"""Real worker processes: a crash mid-call, two workers, and a cold start of eight processes."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from django.db import close_old_connections
+
+from bigin_ui.queue.models import Attempt, Row, SubmissionRun
+from bigin_ui.queue.rows import create_row
+from bigin_ui.queue.runs import start_run
+from tests.processes import ROOT, app_env, start_worker, stop, wait_until
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+
+@pytest.fixture
+def database_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
+                                  "QUEUES": ["default"]}}
+
+
+def queue_contacts(owner, count, prefix):
+    return [create_row(module="Contacts", owner=owner,
+                       payload={"Last_Name": f"{prefix} {i}", "Email": f"{prefix}{i}@example.com"})
+            for i in range(count)]
+
+
+def statuses(rows):
+    close_old_connections()
+    return sorted(set(Row.objects.filter(pk__in=[r.pk for r in rows]).values_list("status",
+                                                                                  flat=True)))
+
+
+def sandbox_emails(sandbox, prefix):
+    return [r["Email"] for r in sandbox.records("Contacts")
+            if str(r.get("Email", "")).startswith(prefix)]
+
+
+def test_a_worker_killed_mid_call_loses_and_duplicates_nothing(
+        synced, live_server, staff, database_tasks, tmp_path):
+    rows = queue_contacts(staff, 150, "crash")
+    env = app_env(f"{live_server.url}/sandbox", BIGIN_LEASE_MARGIN_SECONDS="1",
+                  BIGIN_READ_TIMEOUT="20", BIGIN_CONNECT_TIMEOUT="2",
+                  BIGIN_SEARCH_LAG_SECONDS="0.5", BIGIN_MAX_CONCURRENCY="1")
+    synced.knobs(latency_ms=3000)
+    start_run(user=staff, owner=staff)
+    log = tmp_path / "worker.log"
+    worker = start_worker(env, log)
+    try:
+        wait_until(lambda: Row.objects.filter(status=Row.Status.SENDING).exists(), timeout=30,
+                   message="a batch in flight")
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+    finally:
+        stop(worker)
+    assert Row.objects.filter(status=Row.Status.SENDING).count() == 100
+    synced.knobs(latency_ms=0)
+    restarted = start_worker(env, log)
+    try:
+        wait_until(lambda: statuses(rows) == [Row.Status.CREATED], timeout=90,
+                   message=f"all rows created (log: {log})")
+    finally:
+        stop(restarted)
+    emails = sandbox_emails(synced, "crash")
+    assert len(emails) == 150 == len(set(emails))
+    assert len({r.bigin_id for r in Row.objects.filter(pk__in=[r.pk for r in rows])}) == 150
+
+
+def test_two_workers_and_a_double_submitted_run_send_each_row_once(
+        synced, live_server, staff, database_tasks, tmp_path):
+    from bigin_ui.queue.tasks import run_submission
+
+    rows = queue_contacts(staff, 250, "twice")
+    env = app_env(f"{live_server.url}/sandbox")
+    synced.knobs(latency_ms=150)
+    run = start_run(user=staff, owner=staff)
+    run_submission.enqueue(run_id=run.pk)  # the same run queued a second time
+    again = start_run(user=staff, owner=staff)  # a double click
+    assert again.rows_total == 0
+    workers = [start_worker(env, tmp_path / f"w{i}.log") for i in range(2)]
+    try:
+        wait_until(lambda: statuses(rows) == [Row.Status.CREATED], timeout=60,
+                   message="all rows created")
+    finally:
+        for worker in workers:
+            stop(worker)
+    sends = Attempt.objects.filter(kind="insert").values_list("rows", flat=True)
+    assert sorted(sends) == sorted(r.pk for r in rows)  # every row in exactly one call
+    assert len(sandbox_emails(synced, "twice")) == 250
+    assert SubmissionRun.objects.get(pk=run.pk).status == SubmissionRun.Status.FINISHED
+
+
+COLD_START = textwrap.dedent("""
+    import sys, time
+    import django
+    django.setup()
+    from bigin_ui.connection.services import build_client
+    start_at = float(sys.argv[1])
+    while time.time() < start_at:
+        time.sleep(0.001)
+    print(len(build_client().get_fields("Contacts")))
+""")
+
+
+def test_eight_processes_starting_cold_make_one_token_refresh(sandbox, live_server, db):
+    import time
+
+    env = app_env(f"{live_server.url}/sandbox")
+    start_at = str(time.time() + 4)
+    processes = [subprocess.Popen([sys.executable, "-c", COLD_START, start_at], env=env,
+                                  cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for _ in range(8)]
+    outputs = [p.communicate(timeout=60) for p in processes]
+    assert all(p.returncode == 0 for p in processes), [o[1][-500:] for o in outputs]
+    assert all(int(out.strip()) > 20 for out, _ in outputs)
+    assert sandbox.stats()["token_issued"] == 1
