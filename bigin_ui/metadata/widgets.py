@@ -77,7 +77,10 @@ class LinesWidget(forms.Widget):
             if index.isdigit() and column in {c[0] for c in self.columns}:
                 value = data.get(key)
                 lines.setdefault(int(index), {})[column] = (value or "").strip()
-        return [lines[i] for i in sorted(lines) if any(lines[i].values())]
+        # A select always has a value, so only typed columns decide whether a line is blank.
+        typed = {c[0] for c in self.columns if not isinstance(c[2], forms.Select)}
+        return [lines[i] for i in sorted(lines)
+                if any(v for k, v in lines[i].items() if k in typed)]
 
     def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
         return not any(key.startswith(f"{name}-") for key in data)

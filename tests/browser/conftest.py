@@ -11,14 +11,14 @@ PASSWORD = "browser-pass-123"
 @pytest.fixture
 def sales_login(django_user_model):
     user = django_user_model.objects.create_user("sally", "sally@example.com", PASSWORD)
-    user.groups.add(Group.objects.get(name=SALES_GROUP))
+    user.groups.add(Group.objects.get_or_create(name=SALES_GROUP)[0])
     return user
 
 
 @pytest.fixture
 def admin_login(django_user_model):
     user = django_user_model.objects.create_user("adam", "adam@example.com", PASSWORD)
-    user.groups.add(Group.objects.get(name=ADMIN_GROUP))
+    user.groups.add(Group.objects.get_or_create(name=ADMIN_GROUP)[0])
     return user
 
 

@@ -15,14 +15,14 @@ def contacts_metadata(db):
 @pytest.fixture
 def sales_user(django_user_model):
     user = django_user_model.objects.create_user("sam", "sam@example.com", "pw-sales-123")
-    user.groups.add(Group.objects.get(name=SALES_GROUP))
+    user.groups.add(Group.objects.get_or_create(name=SALES_GROUP)[0])
     return user
 
 
 @pytest.fixture
 def admin_user(django_user_model):
     user = django_user_model.objects.create_user("ada", "admin@example.com", "pw-admin-123")
-    user.groups.add(Group.objects.get(name=ADMIN_GROUP))
+    user.groups.add(Group.objects.get_or_create(name=ADMIN_GROUP)[0])
     return user
 
 
