@@ -226,8 +226,39 @@ def _send_batch(ctx: RunContext, batch: Batch) -> None:
                 for pk, why in blocked.items()
             },
         )
+    if rows and settings.BIGIN_CHECK_EXISTING:
+        rows, bodies = hold_existing(ctx, batch, rows, bodies)
     if rows:
         write(ctx, batch.module, batch.claim, rows, bodies, upsert_on=None)
+
+
+def hold_existing(
+    ctx: RunContext, batch: Batch, rows: list[Row], bodies: list[dict[str, Any]]
+) -> tuple[list[Row], list[dict[str, Any]]]:
+    """With BIGIN_CHECK_EXISTING, look each row's unique value up in Bigin before sending;
+    rows Bigin already has are held for a person instead of being rejected as duplicates."""
+    from bigin_ui.queue.reconcile import search_unique, unique_value
+
+    keep_rows, keep_bodies = [], []
+    for row, body in zip(rows, bodies, strict=True):
+        unique = unique_value(batch.module, row)
+        matches = []
+        if unique is not None:
+            try:
+                matches = search_unique(ctx, batch.module, row, *unique)
+            except BiginError:
+                matches = []  # the insert itself will still be checked by Bigin
+        if not matches:
+            keep_rows.append(row)
+            keep_bodies.append(body)
+            continue
+        existing = str(matches[0].get("id"))
+        reason = f"Bigin already has a {batch.module} record with this {unique[0]}: {existing}."
+        settle(claim=batch.claim, updates={row.pk: {
+            "status": Row.Status.PENDING, "hold": Row.Hold.EXISTS, "hold_reason": reason,
+            "error_details": {"existing_id": existing}}},
+            events=[RowEvent(row=row, kind="held", run=ctx.run, message=reason)])
+    return keep_rows, keep_bodies
 
 
 def write(

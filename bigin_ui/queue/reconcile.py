@@ -103,7 +103,7 @@ def _reconcile_module(ctx: RunContext, module: str, claim: str, rows: list[Row])
     return _reconcile_by_search(ctx, module, claim, rows)
 
 
-def _unique_value(module: str, row: Row) -> tuple[str, str] | None:
+def unique_value(module: str, row: Row) -> tuple[str, str] | None:
     try:
         schema = get_schema(module)
     except LookupError:
@@ -115,7 +115,9 @@ def _unique_value(module: str, row: Row) -> tuple[str, str] | None:
     return None
 
 
-def _search(ctx: RunContext, module: str, row: Row, field: str, value: str) -> list[dict[str, Any]]:
+def search_unique(
+    ctx: RunContext, module: str, row: Row, field: str, value: str
+) -> list[dict[str, Any]]:
     criteria = f"({field}:equals:{escape_criteria(value)})"
     attempt = begin_attempt(run=ctx.run, module=module, kind="search", rows=[row],
                             request_body={"criteria": criteria}, started_by=ctx.started_by)
@@ -139,7 +141,7 @@ def _reconcile_by_search(ctx: RunContext, module: str, claim: str, rows: list[Ro
     searchable: list[tuple[Row, str, str]] = []
     blind: list[Row] = []
     for row in rows:
-        unique = _unique_value(module, row)
+        unique = unique_value(module, row)
         if unique is None:
             blind.append(row)
         else:
@@ -154,7 +156,7 @@ def _reconcile_by_search(ctx: RunContext, module: str, claim: str, rows: list[Ro
         missing: list[tuple[Row, str, str]] = []
         for row, field, value in pending:
             try:
-                matches = _search(ctx, module, row, field, value)
+                matches = search_unique(ctx, module, row, field, value)
             except BiginError:
                 settle(claim=claim, updates={row.pk: {"status": Row.Status.UNKNOWN}})
                 continue

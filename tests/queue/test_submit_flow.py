@@ -204,3 +204,17 @@ def test_credit_allowance_stops_the_run(synced, staff, settings):
                                                                                   flat=True))
     assert statuses.count(Row.Status.CREATED) == 10
     assert statuses.count(Row.Status.PENDING) == 10
+
+
+def test_rows_bigin_already_has_are_held_when_checking_first(synced, staff, settings):
+    settings.BIGIN_CHECK_EXISTING = True
+    existing = next(r for r in synced.records("Contacts")
+                    if r.get("Email") == "ava.bell@globaladventures.example")
+    row = queue_contact(staff, "Bell", "Ava.Bell@globaladventures.example")
+    fresh = queue_contact(staff, "Fresh", "fresh.person@example.com")
+    start_run(user=staff, owner=staff)
+    row.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (row.status, row.hold) == (Row.Status.PENDING, Row.Hold.EXISTS)
+    assert row.error_details["existing_id"] == existing["id"]
+    assert fresh.status == Row.Status.CREATED

@@ -56,7 +56,8 @@ class Command(BaseCommand):
         web = [sys.executable, "-m", "gunicorn", "bigin_ui.wsgi:application",
                "--bind", f"{host}:{port}", "--workers", "1", "--threads",
                str(options["threads"]), "--timeout", "120", "--graceful-timeout", "10",
-               "--access-logfile", "-", "--log-level", "warning"]
+               "--access-logfile", str(settings.DATA_DIR / "access.log"),
+               "--log-level", "warning"]
         children.append(subprocess.Popen(web, env=env))
         if not options["no_worker"] and settings.TASKS_BACKEND == "database":
             worker = [sys.executable, "manage.py", "db_worker", "--no-reload",
