@@ -374,7 +374,7 @@ class AlarmKind(Kind):
 
 def alarm_text(value: dict[str, Any], *, recurring: bool, ctx: FormContext) -> str:
     """Bigin's ALARM for a reminder chosen in the form."""
-    if recurring:
+    if recurring and value.get("before"):
         time = value.get("time")
         time_text = time.strftime("%H:%M") if hasattr(time, "strftime") else str(time or "")
         return (f"ACTION={value['action']};TRIGGER=-P{value.get('before') or ''}"

@@ -345,6 +345,8 @@ def check_rrule(text: str) -> dict[str, str]:
     number("COUNT", 1, 99)
     if "COUNT" not in parts and "UNTIL" not in parts:
         raise FieldInvalid("Give either COUNT (1 to 99) or an end date (UNTIL).", code="rrule")
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise FieldInvalid("End after a number of times or on a date, not both.", code="rrule")
     if "BYMONTHDAY" in parts:
         if freq not in {"MONTHLY", "YEARLY"}:
             raise FieldInvalid("BYMONTHDAY is only for monthly or yearly repeats.", code="rrule")
@@ -382,30 +384,38 @@ TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 def check_alarm(text: str, *, recurring: bool) -> dict[str, str]:
+    """A task reminder. A one-off task's is a moment (``DATE-TIME:``); a recurring task may
+    also be reminded ``-PnD``/``-PnW`` before each occurrence at ``TRIGGER_TIME`` (Bigin's own
+    recurring-task sample uses a moment, so both are taken for recurring tasks)."""
     parts: dict[str, str] = {}
     for chunk in text.strip().strip(";").split(";"):
         key, sep, val = chunk.partition("=")
         if not sep:
             raise FieldInvalid(f"Malformed reminder part {chunk!r}.", code="alarm")
         parts[key.strip().upper()] = val.strip()
+    unknown = set(parts) - {"FREQ", "ACTION", "TRIGGER", "TRIGGER_TIME"}
+    if unknown:
+        raise FieldInvalid(f"Unsupported reminder key {sorted(unknown)[0]}.", code="alarm")
     if parts.get("ACTION") not in {"EMAIL", "POPUP"}:
         raise FieldInvalid("The reminder needs ACTION EMAIL or POPUP.", code="alarm")
     trigger = parts.get("TRIGGER", "")
-    if recurring:
-        if not ALARM_TRIGGER_RELATIVE.match(trigger):
-            raise FieldInvalid(
-                "A recurring task's reminder is -PnD (days) or -PnW (weeks) before.",
-                code="alarm",
-            )
-        if not TIME_RE.match(parts.get("TRIGGER_TIME", "")):
-            raise FieldInvalid("A recurring task's reminder needs a time (HH:MM).", code="alarm")
-    else:
-        if not trigger.startswith("DATE-TIME:"):
-            raise FieldInvalid("A one-off task's reminder needs a date and time.", code="alarm")
+    if trigger.startswith("DATE-TIME:"):
+        if "TRIGGER_TIME" in parts:
+            raise FieldInvalid("A reminder at a moment takes no separate time.", code="alarm")
         try:
             parse_datetime(trigger.removeprefix("DATE-TIME:"))
         except FieldInvalid as exc:
             raise FieldInvalid(f"Reminder time: {exc.message}", code="alarm") from None
+    elif ALARM_TRIGGER_RELATIVE.match(trigger):
+        if not recurring:
+            raise FieldInvalid("Days or weeks before is only for recurring tasks; give a date "
+                               "and time instead.", code="alarm")
+        if not TIME_RE.match(parts.get("TRIGGER_TIME", "")):
+            raise FieldInvalid("A reminder days or weeks before needs a time (HH:MM).",
+                               code="alarm")
+    else:
+        raise FieldInvalid("The reminder needs a date and time, or days/weeks before.",
+                           code="alarm")
     return parts
 
 

@@ -232,12 +232,22 @@ def test_one_off_task_reminder_needs_a_date_time():
         check_alarm("ACTION=EMAIL;TRIGGER=-P1D;TRIGGER_TIME=09:00", recurring=False)
 
 
-def test_recurring_task_reminder_needs_days_or_weeks_and_a_time():
+def test_recurring_task_reminder_days_or_weeks_before_needs_a_time():
     check_alarm("ACTION=POPUP;TRIGGER=-P2W;TRIGGER_TIME=22:45", recurring=True)
     with pytest.raises(FieldInvalid):
         check_alarm("ACTION=POPUP;TRIGGER=-P2W", recurring=True)
     with pytest.raises(FieldInvalid):
         check_alarm("ACTION=SMS;TRIGGER=-P2W;TRIGGER_TIME=22:45", recurring=True)
+
+
+def test_recurring_task_may_be_reminded_at_a_moment_like_the_docs_sample():
+    check_alarm("FREQ=NONE;ACTION=EMAIL;TRIGGER=DATE-TIME:2023-07-25T12:00:00+05:30",
+                recurring=True)
+
+
+def test_recurrence_ends_by_count_or_date_not_both():
+    with pytest.raises(FieldInvalid):
+        check_rrule("FREQ=DAILY;INTERVAL=1;COUNT=3;UNTIL=2026-12-01")
 
 
 def test_record_level_checks_required_fields_and_end_after_start():
