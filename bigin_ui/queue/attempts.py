@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from bigin_ui.queue.models import Attempt, AttemptRow, Row, RowEvent, SubmissionRun
@@ -93,35 +93,39 @@ def settle(
     updates: dict[int, dict[str, Any]],
     events: Sequence[RowEvent] = (),
 ) -> int:
-    """Write per-row outcomes for rows still held under ``claim``, in one UPDATE per field set.
+    """Write per-row outcomes for rows still held under ``claim``, in one transaction.
 
     ``updates`` maps row pk to the fields to set. Rows someone else has taken since (another
-    claim) are left alone.
+    claim) are left alone. This is the engine's hottest write (every row of every batch), so
+    it is one parameterised UPDATE run with executemany per set of fields: Django's CASE/WHEN
+    form of the same update cost more CPU than the call to Bigin it records.
     """
     if not updates:
         return 0
-    by_fields: dict[tuple[str, ...], dict[int, dict[str, Any]]] = {}
+    by_fields: dict[tuple[str, ...], list[tuple[int, dict[str, Any]]]] = {}
     for pk, values in updates.items():
-        by_fields.setdefault(tuple(sorted(values)), {})[pk] = values
-    changed = 0
+        by_fields.setdefault(tuple(sorted(values)), []).append((pk, values))
     now = timezone.now()
+    table = connection.ops.quote_name(Row._meta.db_table)
+    settleable = ", ".join(["%s"] * len(SETTLEABLE))
+    changed = 0
     with transaction.atomic():
-        for names, group in by_fields.items():
-            assignments: dict[str, Any] = {"updated_at": now}
-            for name in names:
-                distinct = {repr(v[name]) for v in group.values()}
-                if len(distinct) == 1:
-                    value = next(iter(group.values()))[name]
-                    assignments[name] = Value(value, output_field=Row._meta.get_field(name))
-                else:
-                    assignments[name] = Case(
-                        *[When(pk=pk, then=Value(v[name], output_field=Row._meta.get_field(
-                            name))) for pk, v in group.items()],
-                        output_field=Row._meta.get_field(name),
-                    )
-            changed += Row.objects.filter(
-                pk__in=list(group), claim=claim, status__in=SETTLEABLE
-            ).update(**assignments)
+        with connection.cursor() as cursor:
+            for names, group in by_fields.items():
+                fields = [Row._meta.get_field(name) for name in names]
+                updated_at = Row._meta.get_field("updated_at")
+                assignments = ", ".join(
+                    f"{connection.ops.quote_name(f.column)} = %s" for f in [*fields, updated_at]
+                )
+                sql = (f"UPDATE {table} SET {assignments} WHERE id = %s AND claim = %s "
+                       f"AND status IN ({settleable})")
+                params = [
+                    [*(f.get_db_prep_save(values[f.name], connection) for f in fields),
+                     updated_at.get_db_prep_save(now, connection), pk, claim, *SETTLEABLE]
+                    for pk, values in group
+                ]
+                cursor.executemany(sql, params)
+                changed += max(cursor.rowcount, 0)
         if events:
             RowEvent.objects.bulk_create(events)
     return changed

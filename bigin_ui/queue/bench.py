@@ -7,6 +7,7 @@ throw-away database, so the submit process's peak memory is the engine's, not th
 
 from __future__ import annotations
 
+import collections
 import json
 import math
 import os
@@ -86,10 +87,12 @@ class QueryCounter:
     def __init__(self) -> None:
         self.count = 0
         self.lock = threading.Lock()
+        self.shapes: collections.Counter[str] = collections.Counter()
 
     def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         with self.lock:
             self.count += 1
+            self.shapes[sql[:90]] += 1
         return execute(sql, params, many, context)
 
     def install(self) -> None:
@@ -97,11 +100,12 @@ class QueryCounter:
         from django.db.backends.signals import connection_created
 
         def attach(sender: Any, connection: Any, **kwargs: Any) -> None:
-            connection.execute_wrappers.append(self)
+            if self not in connection.execute_wrappers:
+                connection.execute_wrappers.append(self)
 
         connection_created.connect(attach, weak=False)
         for conn in connections.all():
-            conn.execute_wrappers.append(self)
+            attach(None, conn)
 
 
 def submit() -> dict[str, Any]:
@@ -114,9 +118,21 @@ def submit() -> dict[str, Any]:
     counter.install()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cpu_start, wall_start = time.process_time(), time.perf_counter()
+    profile_to = os.environ.get("BENCH_PROFILE")
+    if profile_to:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     run = start_run(user=None, origin="bench")  # the immediate backend runs it inline
+    if profile_to:
+        profiler.disable()
+        profiler.dump_stats(profile_to)
     wall = time.perf_counter() - wall_start
     cpu = time.process_time() - cpu_start
+    if os.environ.get("BENCH_QUERY_SHAPES"):
+        for shape, n in counter.shapes.most_common(15):
+            sys.stderr.write(f"{n:7d}  {shape}\n")
     run.refresh_from_db()
     statuses = dict(Row.objects.values_list("status").annotate(n=Count("pk")))
     inserts = Attempt.objects.filter(kind__in=["insert", "upsert"]).count()
@@ -186,10 +202,15 @@ def run_benchmark(*, rows: list[int], latency_ms: int, cap: int, baseline_rows: 
             child_env = {**env, "BIGIN_BATCH_SIZE": str(scenario.batch)}
             subprocess.run([*manage, "bigin_bench", "--phase", "seed", "--rows",
                             str(scenario.rows)], env=child_env, check=True, cwd=root)
-            done = subprocess.run([*manage, "bigin_bench", "--phase", "submit"],
+            spy = os.environ.get("BENCH_PYSPY")
+            prefix = [str(Path(sys.executable).parent / "py-spy"), "record", "-o", spy,
+                      "--format", "raw", "-r", "200", "--"] if spy else []
+            done = subprocess.run([*prefix, *manage, "bigin_bench", "--phase", "submit"],
                                   env=child_env, check=True, cwd=root, capture_output=True,
                                   text=True)
             figures = json.loads(done.stdout.strip().splitlines()[-1])
+            if os.environ.get("BENCH_QUERY_SHAPES"):
+                out.write(done.stderr)
             stats = _control(base, "stats")
             figures.update(scenario=scenario.name, batch=scenario.batch,
                            min_calls=minimum_calls(split_rows(scenario.rows), scenario.batch),

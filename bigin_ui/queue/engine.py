@@ -14,6 +14,7 @@ Rules it keeps (DESIGN.md, "A pending row's life"):
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import threading
@@ -47,7 +48,7 @@ from bigin_ui.queue import credits as credit_book
 from bigin_ui.queue.attempts import begin_attempt, finish_attempt, settle
 from bigin_ui.queue.models import Row, RowEvent, SubmissionRun
 from bigin_ui.queue.references import iter_row_refs, resolve_refs
-from bigin_ui.queue.slots import call_slot
+from bigin_ui.queue.slots import SlotPool
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +60,10 @@ LEVELS: tuple[tuple[str, ...], ...] = (
 )
 MODULE_ORDER = tuple(m for level in LEVELS for m in level)
 NOT_CREATED = [s for s in Row.Status.values if s != Row.Status.CREATED]
-# Send, reconcile, resend rounds per level; each lost answer costs a round, and reconcile
+# Send, reconcile, resend rounds per run; each lost answer costs a round, and reconcile
 # gives a row to a person after MAX_SENDS sends, so this bound is never the one that stops.
 MAX_ROUNDS = 8
+PREFETCH = 2
 
 
 def lease_seconds() -> float:
@@ -103,6 +105,7 @@ class RunContext:
     stop_reason: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
     claims: set[str] = field(default_factory=set)
+    slots: SlotPool = field(default_factory=lambda: SlotPool(lease=lease_seconds()))
 
     def stop(self, reason: str) -> None:
         with self.lock:
@@ -212,8 +215,6 @@ def send_batch(ctx: RunContext, batch: Batch) -> None:
     finally:
         with ctx.lock:
             ctx.claims.discard(batch.claim)
-        # Pool threads keep their own connections; give them back after each batch.
-        connections.close_all()
 
 
 def _send_batch(ctx: RunContext, batch: Batch) -> None:
@@ -296,7 +297,7 @@ def write(
             _back_to_pending(claim, rows, ctx.stop_reason)
             return
         try:
-            with call_slot(lease=lease_seconds()):
+            with ctx.slots.slot():
                 if upsert_on:
                     response = ctx.client.upsert_records(
                         module, bodies, duplicate_check_fields=[upsert_on], trigger=trigger
@@ -339,9 +340,10 @@ def write(
             ctx.stop(f"Bigin refused the connection: {exc}")
             _back_to_pending(claim, rows, ctx.stop_reason)
             return
-        finish_attempt(attempt, duration=response.duration, status=response.status,
-                       response_body=response.body, outcome="results", credits=cost)
-        apply_results(ctx, claim, rows, response)
+        with transaction.atomic():  # one write transaction for the whole outcome
+            finish_attempt(attempt, duration=response.duration, status=response.status,
+                           response_body=response.body, outcome="results", credits=cost)
+            apply_results(ctx, claim, rows, response)
         return
 
 
@@ -457,6 +459,7 @@ class Heartbeat(threading.Thread):
         try:
             while not self.done.wait(self.every):
                 heartbeat(self.ctx.run)
+                self.ctx.slots.renew()
                 with self.ctx.lock:
                     claims = list(self.ctx.claims)
                 if claims:
@@ -471,25 +474,58 @@ class Heartbeat(threading.Thread):
         self.join(timeout=self.every * 2)
 
 
-def run_level(ctx: RunContext, modules: tuple[str, ...]) -> None:
-    """Send every sendable row of these modules, keeping up to the cap of calls in flight."""
+def send_all(ctx: RunContext) -> None:
+    """Send every sendable row of the run, keeping the call slots busy.
+
+    Levels open in order (Companies and Products, then Contacts, Pipelines, activities); a
+    level opens once every row of the levels before it has been claimed, so the last calls
+    of one level overlap the first of the next instead of leaving slots idle. A row that
+    refers to a queued row is never claimed before that row is created, and rows of earlier
+    levels always go first.
+    """
     cap = settings.BIGIN_MAX_CONCURRENCY
     limit = settings.BIGIN_BATCH_SIZE
-    with ThreadPoolExecutor(max_workers=cap, thread_name_prefix="bigin-send") as pool:
+    # A couple of batches beyond the cap are claimed and prepared while calls are in flight,
+    # so a freed call slot is used at once; the slots themselves still cap the calls.
+    depth = cap + PREFETCH
+    reach = 0
+    with ThreadPoolExecutor(max_workers=depth, thread_name_prefix="bigin-send") as pool:
         in_flight: set[Future[None]] = set()
         while True:
-            while len(in_flight) < cap and not ctx.stopped:
-                batch = claim_batch(ctx.run, modules, limit=limit)
+            while len(in_flight) < depth and not ctx.stopped:
+                open_modules = tuple(m for level in LEVELS[: reach + 1] for m in level)
+                batch = claim_batch(ctx.run, open_modules, limit=limit)
                 if batch is None:
+                    if reach + 1 < len(LEVELS):
+                        reach += 1
+                        continue
                     break
                 in_flight.add(pool.submit(send_batch, ctx, batch))
             if not in_flight:
+                close_pool_connections(pool, depth)
                 return
             done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in done:
                 if future.exception() is not None:
                     log.error("A batch failed: %s", future.exception())
-            heartbeat(ctx.run)
+
+
+def close_pool_connections(pool: ThreadPoolExecutor, size: int) -> None:
+    """Close the database connections the pool's threads opened.
+
+    Django connections belong to the thread that opened them, so each thread must close its
+    own: one task per thread, held at a barrier until every thread has one. Keeping them open
+    between batches matters on PostgreSQL, where a new connection per batch is expensive.
+    """
+    barrier = threading.Barrier(size)
+
+    def close_mine() -> None:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=30)
+        connections.close_all()
+
+    for future in [pool.submit(close_mine) for _ in range(size)]:
+        future.result()
 
 
 def claim_run(run_id: int) -> SubmissionRun | None:
@@ -546,21 +582,24 @@ def execute_run(*, run_id: int, client: BiginClient | None = None) -> Submission
     try:
         recover_stale_rows(run)
         reconcile_run(ctx)
-        for level in LEVELS:
-            for _round in range(MAX_ROUNDS):
-                run_level(ctx, level)
-                if ctx.stopped:
-                    break
-                resend = reconcile_run(ctx, modules=level)
-                unsettled = Row.objects.filter(run=run, module__in=level,
-                                               status=Row.Status.UNKNOWN).exists()
-                if not resend and not unsettled:
-                    break
+        for _round in range(MAX_ROUNDS):
+            send_all(ctx)
             if ctx.stopped:
+                break
+            resend = reconcile_run(ctx)
+            unsettled = Row.objects.filter(run=run, status=Row.Status.UNKNOWN).exists()
+            # Children of rows settled just now become sendable too: go round again.
+            waiting = (
+                Row.objects.filter(run=run, status=Row.Status.PENDING, hold="")
+                .exclude(depends_on__status__in=NOT_CREATED)
+                .exists()
+            )
+            if not resend and not unsettled and not waiting:
                 break
         mark_waiting(run)
     finally:
         beat.stop()
+        ctx.slots.close()
         finish_run(run, ctx.stop_reason)
     return SubmissionRun.objects.get(pk=run.pk)
 

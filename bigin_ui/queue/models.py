@@ -118,6 +118,9 @@ class Row(models.Model):
             models.Index(fields=["claim"]),
             models.Index(fields=["-created_at"]),
             models.Index(fields=["error_code", "error_field"]),
+            # The review's counts and cause groups read only this index (queue.review).
+            models.Index(fields=["status", "hold", "error_code", "error_field", "module"],
+                         name="row_review_cause"),
         ]
 
     def __str__(self) -> str:

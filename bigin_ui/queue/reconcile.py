@@ -123,7 +123,8 @@ def search_unique(
                             request_body={"criteria": criteria}, started_by=ctx.started_by)
     began = time.perf_counter()
     try:
-        found = ctx.client.search(module, criteria=criteria)
+        with ctx.slots.slot():
+            found = ctx.client.search(module, criteria=criteria)
     except BiginError as exc:
         finish_attempt(attempt, duration=exc.duration, status=exc.status,
                        response_body=exc.body, error=str(exc), outcome="search_failed",

@@ -338,19 +338,80 @@ def _write_unique_values(schema: ModuleSchema, record: Record,
                                        value=fold(values[name]), record=record)
 
 
-def _create(schema: ModuleSchema, result: Validated, record_id: str, user_id: str,
-            when: datetime) -> Record:
+def _build(schema: ModuleSchema, result: Validated, record_id: str, user_id: str,
+           when: datetime) -> Record:
+    """An unsaved record for a validated input."""
     data = _stored_values(schema, result, user_id, when)
     owner = data.pop("Owner", None)
     if schema.module == "Pipelines" and not data.get("Pipeline"):
         pipeline = result.team_pipeline or default_team_pipeline()
         data["Pipeline"] = {"name": pipeline.name, "id": pipeline.layout_id}
-    record = Record.objects.create(
+    return Record(
         record_id=record_id, module=schema.module, data=data,
         owner_id=(owner or {}).get("id") or user_id, created_by_id=user_id,
         modified_by_id=user_id, created_at=when, modified_at=when)
-    _write_unique_values(schema, record, data)
+
+
+def _create(schema: ModuleSchema, result: Validated, record_id: str, user_id: str,
+            when: datetime) -> Record:
+    record = _build(schema, result, record_id, user_id, when)
+    record.save()
+    _write_unique_values(schema, record, record.data)
     return record
+
+
+def _insert_batch(schema: ModuleSchema, results: list[Any], ids: list[str], user_id: str,
+                  resolver: DbResolver) -> WriteOutcome:
+    """All of a request's records in a handful of queries: one lookup of the unique values
+    already taken, then bulk inserts. Raises IntegrityError when a concurrent request took a
+    unique value in the meantime; the caller then falls back to one record at a time."""
+    outcome = WriteOutcome(items=[None] * len(results))  # type: ignore[list-item]
+    wanted: dict[str, set[str]] = {name: set() for name in schema.unique_fields}
+    for result in results:
+        if isinstance(result, Validated):
+            for name in schema.unique_fields:
+                if not is_empty(result.values.get(name)):
+                    wanted[name].add(fold(result.values[name]))
+    taken: dict[tuple[str, str], Record] = {}
+    for name, values in wanted.items():
+        if values:
+            for unique in UniqueValue.objects.filter(
+                module=schema.module, field=name, value__in=values
+            ).select_related("record"):
+                taken[(name, unique.value)] = unique.record
+    now = timezone.now()
+    new: list[tuple[int, Record]] = []
+    for index, result in enumerate(results):
+        if not isinstance(result, Validated):
+            outcome.items[index] = result
+            continue
+        clash = None
+        for name in schema.unique_fields:
+            value = result.values.get(name)
+            if not is_empty(value) and (name, fold(value)) in taken:
+                clash = _duplicate_item(schema, name, index, taken[(name, fold(value))])
+                break
+        if clash is not None:
+            outcome.items[index] = clash
+            continue
+        record = _build(schema, result, ids[index], user_id, now)
+        for name in schema.unique_fields:
+            if not is_empty(record.data.get(name)):
+                taken[(name, fold(record.data[name]))] = record  # later copies in this request
+        new.append((index, record))
+    Record.objects.bulk_create([record for _, record in new])
+    UniqueValue.objects.bulk_create([
+        UniqueValue(module=schema.module, field=name, value=fold(record.data[name]),
+                    record=record)
+        for _, record in new for name in schema.unique_fields
+        if not is_empty(record.data.get(name))
+    ])
+    for index, record in new:
+        resolver.remember(schema.module, record.record_id,
+                          display_name(schema.module, record.data))
+        outcome.items[index] = success_item(record)
+        outcome.created += 1
+    return outcome
 
 
 def _insert_one(schema: ModuleSchema, raw: Any, index: int, record_id: str,
@@ -381,11 +442,18 @@ def insert_records(schema: ModuleSchema, records: SequenceType[Any], *, user_id:
                    knobs: Mapping[str, Any]) -> WriteOutcome:
     ids = allocate_ids(len(records))
     resolver = DbResolver()
-    outcome = WriteOutcome(items=[])
+    strict = knobs["strict_picklists"]
+    results = [validate_record(schema, raw, index, resolver, strict_picklists=strict)
+               for index, raw in enumerate(records)]
     with transaction.atomic(using=DB):
+        try:
+            with transaction.atomic(using=DB):
+                return _insert_batch(schema, results, ids, user_id, resolver)
+        except IntegrityError:
+            pass  # a concurrent request took a unique value; settle record by record
+        outcome = WriteOutcome(items=[])
         for index, raw in enumerate(records):
-            item, stored = _insert_one(schema, raw, index, ids[index], resolver, user_id,
-                                       knobs["strict_picklists"])
+            item, stored = _insert_one(schema, raw, index, ids[index], resolver, user_id, strict)
             outcome.items.append(item)
             outcome.created += stored
     return outcome

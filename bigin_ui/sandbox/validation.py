@@ -442,7 +442,11 @@ def _check_text(meta: Mapping[str, Any], value: Any, ctx: RecordContext) -> str:
 
 def _check_textarea(meta: Mapping[str, Any], value: Any, ctx: RecordContext) -> str:
     text = _string(meta, value)
-    _max_length(meta, text)
+    # Without a length in the metadata, the doc's limits apply: small 2000, large 32000.
+    size = (meta.get("textarea") or {}).get("type")
+    limit = int(meta.get("length") or (32000 if size == "large" else 2000))
+    if len(text) > limit:
+        raise Invalid(maximum_length=limit)
     return text
 
 
