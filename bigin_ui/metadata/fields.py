@@ -115,7 +115,8 @@ def parse_field(raw: Mapping[str, Any], *, required: bool = False) -> FieldMeta:
     system_mandatory = bool(raw.get("system_mandatory"))
     return FieldMeta(
         api_name=str(raw["api_name"]),
-        label=str(raw.get("display_label") or raw.get("field_label") or raw["api_name"]),
+        # Bigin shows field_label ("Company Name"); display_label keeps CRM wording.
+        label=str(raw.get("field_label") or raw.get("display_label") or raw["api_name"]),
         data_type=str(raw.get("data_type") or "text"),
         json_type=str(raw.get("json_type") or "string"),
         length=_int_or_none(raw.get("length")),

@@ -24,7 +24,10 @@ class ReviewFilterForm(forms.Form):
     cause = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def filters(self) -> ReviewFilters:
-        data = self.cleaned_data if self.is_valid() else {}
+        # A bad value (a hand-edited date in the URL) drops only its own filter, and the page
+        # shows the field's error; the other filters still apply.
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
         return ReviewFilters(**{k: data.get(k) or ("" if k not in {"date_from", "date_to"}
                                                    else None)
                                 for k in ReviewFilters.__dataclass_fields__})
@@ -34,6 +37,10 @@ class BulkActionForm(forms.Form):
     ACTIONS = [("retry", "Retry"), ("discard", "Discard"),
                ("set_field", "Set a field and resubmit")]
     action = forms.ChoiceField(choices=ACTIONS)
+    # Which button was pressed: the checked rows, or the whole group of the page's cause. The
+    # cause always rides along in the page's filters, so its presence says nothing.
+    selection = forms.ChoiceField(choices=[("rows", "Checked rows"), ("group", "Whole group")],
+                                  required=False)
     rows = forms.TypedMultipleChoiceField(coerce=int, required=False)
     cause = forms.CharField(required=False)
     reason = forms.CharField(required=False, max_length=500)
@@ -46,7 +53,10 @@ class BulkActionForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not data.get("rows") and not data.get("cause"):
+        data["selection"] = data.get("selection") or "rows"
+        if data["selection"] == "group" and not data.get("cause"):
+            raise forms.ValidationError("Pick a group first.")
+        if data["selection"] == "rows" and not data.get("rows"):
             raise forms.ValidationError("Select some rows or a group first.")
         if data.get("action") == "discard" and not (data.get("reason") or "").strip():
             self.add_error("reason", "Say why these rows are discarded.")

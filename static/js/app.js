@@ -25,10 +25,7 @@
     input.dispatchEvent(new Event("change", { bubbles: true }));
   });
 
-  // The no-JS "Update choices" buttons are not needed when htmx swaps the selects itself.
-  document.addEventListener("DOMContentLoaded", function () {
-    if (window.htmx) {
-      document.querySelectorAll("[data-nojs-only]").forEach(function (el) { el.hidden = true; });
-    }
-  });
+  // With scripts on, htmx redraws dependent choices itself, so the no-JS "update" buttons
+  // go (a class on <html>, so content swapped in later is covered too; see app.css).
+  document.documentElement.classList.add("js");
 })();

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from bigin_ui.queue.models import Row
+from tests.browser.screens import snap
 
 pytestmark = pytest.mark.browser
 
@@ -20,6 +21,7 @@ def test_enter_a_contact_submit_it_and_see_the_bigin_id(synced, live_server, log
     page.fill("[name=First_Name]", "Brenda")
     page.fill("[name=Last_Name]", "Browserton")
     page.fill("[name=Email]", "brenda.browserton@example.com")
+    snap(page, "new-contact")
     page.get_by_role("button", name="Save as pending").click()
 
     row = page.locator("[data-testid=rows-table] tbody tr").first
@@ -30,6 +32,7 @@ def test_enter_a_contact_submit_it_and_see_the_bigin_id(synced, live_server, log
     expect(page.get_by_test_id("run-progress")).to_be_visible()
     expect(row.get_by_test_id("bigin-id")).to_have_text(re.compile(r"^\d{19}$"), timeout=15000)
     expect(row.locator("[data-status]")).to_have_text("Created")
+    snap(page, "my-rows")
 
     stored = Row.objects.get(payload__Last_Name="Browserton")
     assert stored.status == Row.Status.CREATED

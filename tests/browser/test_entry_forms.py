@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from bigin_ui.queue.models import Row
+from tests.browser.screens import snap
 
 pytestmark = pytest.mark.browser
 
@@ -28,6 +29,7 @@ def test_pipeline_stage_choices_follow_the_team_pipeline(synced, live_server, lo
     second_stage = page.locator("select[name=Stage] option").first.inner_text()
     page.locator("select[name=Sub_Pipeline]").select_option(index=0)
     page.fill("[name=Deal_Name]", "Browser Deal")
+    snap(page, "new-pipeline")
     page.locator("select[name=Stage]").select_option(label=second_stage)
     page.get_by_role("button", name="Save as pending").click()
     expect(page.locator("[data-testid=rows-table]")).to_contain_text("Browser Deal")

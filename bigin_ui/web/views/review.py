@@ -73,7 +73,7 @@ def review_action(request: HtmxHttpRequest) -> HttpResponse:
                 messages.error(request, error)
         return redirect(back)
     data = form.cleaned_data
-    if data["rows"]:
+    if data["selection"] == "rows":
         rows = list(scope.filter(pk__in=data["rows"]))
     else:
         filters.cause = data["cause"]

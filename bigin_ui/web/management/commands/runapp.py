@@ -19,6 +19,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from bigin_ui.metadata.schema import MODULES
+
 
 class Command(BaseCommand):
     help = "Start the web server and the worker together (Ctrl-C stops both)."
@@ -45,6 +47,12 @@ class Command(BaseCommand):
 
         config = active_config()
         logins = ()
+        if config.is_sandbox and not os.environ.get("BIGIN_ENTRY_KEYS"):
+            # The sandbox has an Entry_Key unique field in every module: use it, so a lost
+            # answer is settled by upsert (the safest path) and people never type the key.
+            keys = ",".join(f"{m}=Entry_Key" for m in MODULES)
+            env["BIGIN_ENTRY_KEYS"] = keys
+            settings.BIGIN_ENTRY_KEYS = dict(item.split("=") for item in keys.split(","))
         if config.is_sandbox:
             from bigin_ui.web.demo import ensure_demo_users
 
