@@ -71,3 +71,23 @@ def test_values_are_escaped(sales_client, sales_user, contacts_metadata):
 def test_sales_staff_cannot_open_someone_elses_row(sales_client, admin_user, contacts_metadata):
     row = Row.objects.create(module="Contacts", owner=admin_user, payload={"Last_Name": "X"})
     assert sales_client.get(reverse("row_detail", args=[row.pk])).status_code == 404
+
+
+def test_submit_without_workflows_sends_an_empty_trigger(sales_client, sales_user,
+                                                         contacts_metadata, settings):
+    from bigin_ui.queue.models import SubmissionRun
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    Row.objects.create(module="Contacts", owner=sales_user, payload={"Last_Name": "Q"})
+    sales_client.post(reverse("submit"), {"workflows_shown": "1"})
+    assert SubmissionRun.objects.get().trigger == []
+
+
+def test_submit_with_workflows_leaves_bigins_default(sales_client, sales_user,
+                                                     contacts_metadata, settings):
+    from bigin_ui.queue.models import SubmissionRun
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    Row.objects.create(module="Contacts", owner=sales_user, payload={"Last_Name": "Q"})
+    sales_client.post(reverse("submit"), {"workflows_shown": "1", "workflows": "1"})
+    assert SubmissionRun.objects.get().trigger is None

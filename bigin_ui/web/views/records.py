@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -71,6 +72,7 @@ def my_rows(request: HtmxHttpRequest) -> HttpResponse:
         "run": run,
         "progress": run_progress(run) if run else None,
         "pending_count": counts.get(Row.Status.PENDING, 0),
+        "run_workflows": settings.BIGIN_TRIGGER not in {"none", "off", "[]"},
     }
     template = "web/rows.html#rows-table" if request.htmx and not request.htmx.boosted else (
         "web/rows.html")
@@ -167,7 +169,10 @@ def row_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def submit(request: HtmxHttpRequest) -> HttpResponse:
-    run = start_run(user=request.user, origin="web", owner=request.user)
+    trigger = None
+    if request.POST.get("workflows_shown") and not request.POST.get("workflows"):
+        trigger = []  # Bigin's way of saying "do not run workflows for these records"
+    run = start_run(user=request.user, origin="web", owner=request.user, trigger=trigger)
     if run.rows_total:
         messages.success(request, f"Submitting {run.rows_total} rows in the background.")
     else:
