@@ -28,6 +28,7 @@ test: $(VENV)/.installed-test
 	$(MAKE) --no-print-directory test-sqlite test-postgres
 
 test-sqlite: $(VENV)/.installed-test
+	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest
 
 test-postgres: $(VENV)/.installed-test
@@ -35,6 +36,11 @@ test-postgres: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/python -m ruff check .
+
+## Regenerate docs/screenshots/*.png from the browser tests.
+screenshots: $(VENV)/.installed-test
+	scripts/ensure-chromium
+	BIGIN_UI_SCREENSHOTS=1 $(BIN)/python -m pytest -m browser -q
 
 bench: $(VENV)/.installed
 	$(BIN)/python manage.py bigin_bench

@@ -24,6 +24,10 @@ REQUIRED_SCOPES = (
 )
 
 
+class SetupError(ValueError):
+    """Settings that cannot work as given; the message says what to do."""
+
+
 def saved_connection() -> SavedConnection:
     saved, _ = SavedConnection.objects.get_or_create(pk=1)
     return saved
@@ -41,7 +45,11 @@ def save_connection(
     accounts_url: str = "",
     api_domain: str = "",
 ) -> SavedConnection:
-    """Store the settings; a grant code is exchanged for a refresh token right away."""
+    """Store the settings; a grant code is exchanged for a refresh token right away.
+
+    Raises BiginError when Zoho refuses the code and SetupError when a real org would have no
+    refresh token; either way nothing is saved.
+    """
     saved = SavedConnection.objects.select_for_update().get_or_create(pk=1)[0]
     secret = client_secret or decrypt(saved.client_secret_enc)
     if grant_code:
@@ -58,6 +66,10 @@ def save_connection(
     if client_id != saved.client_id and not grant_code:
         # A refresh token belongs to one client; without a new code it no longer applies.
         saved.refresh_token_enc = ""
+    if mode == SavedConnection.Mode.LIVE and not saved.refresh_token_enc:
+        # Without a refresh token the app would quietly go on sending to the sandbox.
+        raise SetupError("Paste a grant code: no refresh token is stored for this client ID "
+                         "yet.")
     saved.mode = mode
     saved.dc = dc
     saved.client_id = client_id
@@ -113,8 +125,13 @@ def sync_and_recheck() -> SyncOutcome:
     from bigin_ui.metadata.services import sync_metadata
     from bigin_ui.queue.revalidate import revalidate
 
+    client = build_client()
     try:
-        report = sync_metadata(client=build_client())
+        # One token first. With a broken connection every module would otherwise ask Zoho for
+        # a token in turn (Zoho locks a refresh token out after about ten in ten minutes) and
+        # the page would repeat the same failure for each module.
+        client.auth.token()
+        report = sync_metadata(client=client)
     except BiginError as exc:
         return SyncOutcome(False, f"Sync failed: {exc}")
     held = revalidate(modules=report.changed_modules)

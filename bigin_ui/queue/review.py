@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,9 @@ from bigin_ui.queue.runs import start_run
 # the few rows concerned instead of scanning a table of mostly created rows.
 ATTENTION = Q(status__in=[Row.Status.FAILED, Row.Status.UNKNOWN, Row.Status.NEEDS_REVIEW,
                           Row.Status.PENDING]) & ~Q(status=Row.Status.PENDING, hold="")
+
+
+BIGIN_ID = re.compile(r"[0-9]{1,25}")
 
 
 @dataclass
@@ -144,7 +148,11 @@ def bulk_discard(*, rows: list[Row], actor: AbstractBaseUser, reason: str) -> Bu
 
 def parse_field_value(*, module: str, api_name: str, raw: str, actor: AbstractBaseUser) -> Any:
     """A typed value converted as the entry form would, or RowError with the form's message."""
-    schema = get_schema(module)
+    try:
+        schema = get_schema(module)
+    except LookupError as exc:
+        raise RowError(f"{module} has no field metadata yet; sync it on the connection page "
+                       "first.") from exc
     meta = schema.get(api_name)
     if meta is None or not meta.enterable or api_name in entry_exclusions(module):
         raise RowError(f"{module} has no field {api_name!r} that can be set here.")
@@ -200,7 +208,7 @@ def link_to_existing(*, row: Row, bigin_id: str, actor: AbstractBaseUser) -> Row
     if row.status not in {Row.Status.FAILED, Row.Status.NEEDS_REVIEW, Row.Status.PENDING,
                           Row.Status.UNKNOWN}:
         raise RowError("Only rows that were not created can be linked to an existing record.")
-    if not bigin_id.isdigit():
+    if not BIGIN_ID.fullmatch(bigin_id):  # Bigin's IDs are 19 digits; the column holds 40
         raise RowError("A Bigin record ID is a number.")
     row.status = Row.Status.CREATED
     row.bigin_id = bigin_id

@@ -23,6 +23,15 @@ class ReviewFilterForm(forms.Form):
     text = forms.CharField(required=False, max_length=200, label="Search")
     cause = forms.CharField(required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The filter bar renders bare widgets (no crispy), so they get Bootstrap's classes here.
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Select):
+                field.widget.attrs.setdefault("class", "form-select form-select-sm")
+            elif not field.widget.is_hidden:
+                field.widget.attrs.setdefault("class", "form-control form-control-sm")
+
     def filters(self) -> ReviewFilters:
         # A bad value (a hand-edited date in the URL) drops only its own filter, and the page
         # shows the field's error; the other filters still apply.

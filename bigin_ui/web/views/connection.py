@@ -28,6 +28,9 @@ def connection(request: HtmxHttpRequest) -> HttpResponse:
             try:
                 setup.save_connection(actor=request.user, **form.cleaned_data)
             except BiginError as exc:
+                # Zoho's own words: the OAuth messages already name the error code.
+                form.add_error("grant_code", exc.message)
+            except setup.SetupError as exc:
                 form.add_error("grant_code", str(exc))
             else:
                 messages.success(request, "Connection saved.")

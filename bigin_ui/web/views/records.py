@@ -142,7 +142,7 @@ def row_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             if "resubmit" in request.POST:
                 run = start_run(user=request.user, origin="row", row_ids=[row.pk])
                 messages.success(request, "Saved and submitted.")
-                return redirect(f"{reverse('my_rows')}?run={run.pk}")
+                return after_submit(request, row=row, run_id=run.pk)
             messages.success(request, "Saved; the row is pending again.")
             return redirect("row_detail", pk=row.pk)
         status = 400
@@ -154,8 +154,11 @@ def row_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     duplicate_id = (row.error_details or {}).get("duplicate_record", {}).get("id") if (
         row.error_code == "DUPLICATE_DATA" and isinstance(
             (row.error_details or {}).get("duplicate_record"), dict)) else None
+    # Just resubmitted from here (see after_submit): show that run's progress.
+    run = row.run if row.run_id and request.GET.get("run") == str(row.run_id) else None
     context = {
         "form": form, "schema": schema, "row": row, "editable": editable,
+        "run": run, "progress": run_progress(run) if run else None,
         "duplicate_id": duplicate_id,
         "duplicate_url": record_url(active_config(), row.module, str(duplicate_id))
         if duplicate_id else "",
@@ -178,6 +181,14 @@ def submit(request: HtmxHttpRequest) -> HttpResponse:
     else:
         messages.info(request, run.message)
     return redirect(f"{reverse('my_rows')}?run={run.pk}")
+
+
+def after_submit(request: HtmxHttpRequest, *, row: Row, run_id: int) -> HttpResponse:
+    """Follow a resubmitted row: its owner to "My rows" with the run's progress; an admin
+    fixing someone else's row back to that row, which their own "My rows" would not list."""
+    if row.owner_id == request.user.pk:
+        return redirect(f"{reverse('my_rows')}?run={run_id}")
+    return redirect(f"{reverse('row_detail', args=[row.pk])}?run={run_id}")
 
 
 @require_GET

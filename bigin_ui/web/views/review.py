@@ -19,6 +19,7 @@ from bigin_ui.queue.review import (
     bulk_discard,
     bulk_retry,
     bulk_set_field,
+    cause_filter,
     cause_groups,
 )
 from bigin_ui.queue.rows import RowError
@@ -46,10 +47,14 @@ def review(request: HtmxHttpRequest) -> HttpResponse:
     status_counts = dict(without_cause.values_list("status").annotate(n=Count("pk")))
     page = Paginator(rows.select_related("owner").order_by("-created_at", "-pk"),
                      PAGE_SIZE).get_page(page_number(request))
+    # A cause group is one module (and names the field Bigin complained about), so "set a
+    # field" works on a group's page without filtering by module as well.
+    cause = cause_filter(filters.cause) if filters.cause else {}
+    module = filters.module or cause.get("module", "")
     settable = []
-    if filters.module:
+    if module:
         try:
-            settable = [(f.api_name, f.label) for f in get_schema(filters.module).entry_fields]
+            settable = [(f.api_name, f.label) for f in get_schema(module).entry_fields]
         except MetadataMissing:
             settable = []
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
@@ -57,6 +62,7 @@ def review(request: HtmxHttpRequest) -> HttpResponse:
         "filter_form": form, "filters": filters, "groups": groups, "page": page,
         "total": page.paginator.count, "status_counts": status_counts,
         "settable_fields": settable, "query": query,
+        "set_field_default": filters.field or cause.get("error_field", ""),
     })
 
 

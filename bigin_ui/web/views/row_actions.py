@@ -6,12 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from bigin_ui.queue.review import allow_duplicate, bulk_retry, link_to_existing
 from bigin_ui.queue.rows import RowError, discard_rows, rows_visible_to
 from bigin_ui.web.http import HtmxHttpRequest
+from bigin_ui.web.views.records import after_submit
 
 
 def _row(request: HtmxHttpRequest, pk: int):
@@ -38,7 +38,7 @@ def retry(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     row = _row(request, pk)
     result = bulk_retry(rows=[row], actor=request.user)
     messages.success(request, "Resubmitted unchanged.")
-    return redirect(f"{reverse('my_rows')}?run={result.run_id}")
+    return after_submit(request, row=row, run_id=result.run_id)
 
 
 @require_POST
