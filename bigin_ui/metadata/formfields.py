@@ -35,6 +35,7 @@ from bigin_ui.metadata.widgets import (
     LookupWidget,
     ParticipantsField,
     RecurrenceField,
+    plain_int,
 )
 
 log = logging.getLogger(__name__)
@@ -262,8 +263,9 @@ def parse_reference(text: str) -> dict[str, Any] | None:
     text = (text or "").strip()
     if not text:
         return None
-    if text.lower().startswith("row:") and text[4:].strip().isdigit():
-        return {"$row": int(text[4:].strip())}
+    pk = plain_int(text[4:]) if text.lower().startswith("row:") else None
+    if pk is not None:
+        return {"$row": pk}
     return {"id": text}
 
 
@@ -397,7 +399,9 @@ class RemindersKind(Kind):
         lines = []
         for line in value or []:
             unit = line.get("unit", "")
-            lines.append({"unit": int(unit) if unit.isdigit() else unit,
+            number = plain_int(unit)
+            # Anything else stays as typed; validation says what is wrong with it.
+            lines.append({"unit": unit if number is None else number,
                           "period": line.get("period") or "minutes"})
         return lines or None
 

@@ -25,6 +25,10 @@ DIGITS_AFTER_POINT = 9
 PERCENT_DIGITS = 5
 BIGINT_DIGITS = 18
 INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
+TAG_NAME_MAX = 100
+MULTISELECT_MAX = 2000
+# Time zones in use today lie between UTC-12:00 and UTC+14:00.
+MAX_UTC_OFFSET = dt.timedelta(hours=14)
 
 # The doc's Java pattern for phone numbers. \P{InBasicLatin} (any non-ASCII character) has no
 # `re` spelling, so it becomes the range \u0080-\U0010FFFF.
@@ -32,21 +36,33 @@ PHONE_RE = re.compile(
     r"[0-9a-zA-Z!#;%*^()={}\[\]?`~_\-.$@,:'/!|\\\s+\u0080-\U0010FFFF]+"
 )
 # The doc's URL pattern, transcribed; the character classes exclude control characters,
-# quotes and most punctuation from host labels.
+# quotes and most punctuation from host labels. The doc's path part, (/[^…]*)*, nests two
+# quantifiers over a class that holds "/" itself, so a failing value with many slashes
+# backtracks exponentially (a 30-slash value took over a minute); (/[^…]*)? accepts exactly
+# the same strings. Used with fullmatch: a trailing newline is not part of an address.
 WEBSITE_RE = re.compile(
-    r"^(http://www.|https://www.|ftp://www.|www.|http://|https://|ftp://|){1}"
+    r"(http://www.|https://www.|ftp://www.|www.|http://|https://|ftp://|){1}"
     r"[^\x00-\x19\x22-\x27\x2A-\x2C\x2E-\x2F\x3A-\x40\x5B-\x5E\x60\x7B\x7D-\x7F]+"
     r"(\.[^\x00-\x19\x22\x24-\x2C\x2E-\x2F\x3C\x3E\x40\x5B-\x5E\x60\x7B\x7D-\x7F]+)+"
-    r"(/[^\x00-\x19\x22\x3C\x3E\x5E\x7B\x7D-\x7D\x7F]*)*$"
+    r"(/[^\x00-\x19\x22\x3C\x3E\x5E\x7B\x7D-\x7D\x7F]*)?"
 )
+# "Valid email IDs": a dot-atom local part (no leading, trailing or doubled dots) and a domain
+# ending in an alphabetic top-level label, as mail systems and Bigin take them.
 EMAIL_RE = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
 )
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$")
-ID_RE = re.compile(r"^\d{1,25}$")
-DURATION_RE = re.compile(r"^\d{1,4}:[0-5]\d$")
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DATETIME_RE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2}"
+)
+# A number given as a string: Bigin's own sample sends "Amount": "4000". Exponents, plus signs,
+# bare points and digit groups are Python's leniency, not Bigin's, so only plain digits pass.
+NUMBER_TEXT_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+ID_RE = re.compile(r"[0-9]{1,25}")
+# A call's duration as minutes:seconds (the doc's sample sends "90:00"); Bigin takes at most
+# two digits of minutes.
+DURATION_RE = re.compile(r"[0-9]{1,2}:[0-5][0-9]")
 
 
 class FieldInvalid(ValueError):
@@ -115,10 +131,17 @@ def digit_counts(number: Decimal) -> tuple[int, int]:
     return len(whole), len(fraction)
 
 
+def json_number(value: Any) -> Decimal:
+    """A number as it will be read from the JSON we send: a JSON number or plain digits."""
+    if isinstance(value, str) and not NUMBER_TEXT_RE.fullmatch(value.strip()):
+        raise FieldInvalid("Expected a number written with digits, like 1234.5.", code="type")
+    return as_decimal(value)
+
+
 def _check_number(
     meta: FieldMeta, value: Any, *, before: int, after: int, name: str
 ) -> Decimal:
-    number = as_decimal(value)
+    number = json_number(value)
     whole, fraction = digit_counts(number)
     if whole > before:
         raise FieldInvalid(
@@ -143,12 +166,12 @@ def _check_lookup_object(value: Any, ctx: Context, *, label: str = "record") -> 
         if ctx.pending_row_ids is not None and not ctx.pending_row_ids(str(row_id)):
             raise FieldInvalid("The queued row this refers to no longer exists.", code="ref")
         return
-    if not ID_RE.match(str(value.get("id", ""))):
+    if not ID_RE.fullmatch(str(value.get("id", ""))):
         raise FieldInvalid(f"Choose a {label} (a Bigin record ID).", code="id")
 
 
 def parse_date(value: str) -> dt.date:
-    if not DATE_RE.match(value):
+    if not DATE_RE.fullmatch(value):
         raise FieldInvalid("Use the date format YYYY-MM-DD.", code="format")
     try:
         return dt.date.fromisoformat(value)
@@ -157,15 +180,19 @@ def parse_date(value: str) -> dt.date:
 
 
 def parse_datetime(value: str) -> dt.datetime:
-    if not DATETIME_RE.match(value):
+    if not DATETIME_RE.fullmatch(value):
         raise FieldInvalid(
             "Use date and time with a UTC offset, like 2026-11-26T14:30:00+01:00.",
             code="format",
         )
     try:
-        return dt.datetime.fromisoformat(value)
+        moment = dt.datetime.fromisoformat(value)
     except ValueError:
         raise FieldInvalid("Not a real date and time.", code="format") from None
+    offset = moment.utcoffset()
+    if offset is None or abs(offset) > MAX_UTC_OFFSET:
+        raise FieldInvalid("The UTC offset must be between -14:00 and +14:00.", code="format")
+    return moment
 
 
 # --- one validator per type ----------------------------------------------------------------
@@ -183,7 +210,7 @@ def v_textarea(meta: FieldMeta, value: Any, ctx: Context) -> None:
 def v_email(meta: FieldMeta, value: Any, ctx: Context) -> None:
     text = _string(value, "an e-mail address")
     _check_length(text, _limit(meta, 100))
-    if not EMAIL_RE.match(text):
+    if not EMAIL_RE.fullmatch(text):
         raise FieldInvalid("Enter a valid e-mail address.", code="format")
 
 
@@ -198,7 +225,9 @@ def v_phone(meta: FieldMeta, value: Any, ctx: Context) -> None:
 def v_website(meta: FieldMeta, value: Any, ctx: Context) -> None:
     text = _string(value, "a web address")
     _check_length(text, _limit(meta, TEXT_MAX))
-    if not WEBSITE_RE.match(text):
+    # The address is read without surrounding white space, Unicode spaces included: the host
+    # classes only exclude ASCII, so "http://0.\x85" would otherwise pass with "\x85" as a label.
+    if not WEBSITE_RE.fullmatch(text.strip()):
         raise FieldInvalid("Enter a valid web address, like www.example.com.", code="format")
 
 
@@ -215,6 +244,11 @@ def v_multiselectpicklist(meta: FieldMeta, value: Any, ctx: Context) -> None:
     bad = [v for v in value if allowed and v not in allowed]
     if bad:
         raise FieldInvalid(f"Not allowed: {', '.join(bad)}.", code="choice")
+    # Bigin stores the choices as one text joined by ";", limited by the field's length.
+    limit = _limit(meta, MULTISELECT_MAX)
+    if len(";".join(value)) > limit:
+        raise FieldInvalid(f"Too many values: together at most {limit} characters.",
+                           code="max_length")
 
 
 def v_date(meta: FieldMeta, value: Any, ctx: Context) -> None:
@@ -243,7 +277,7 @@ def v_percent(meta: FieldMeta, value: Any, ctx: Context) -> None:
 def v_integer(meta: FieldMeta, value: Any, ctx: Context) -> None:
     if isinstance(value, bool):
         raise FieldInvalid("Expected a whole number.", code="type")
-    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
         value = int(value)
     if not isinstance(value, int):
         raise FieldInvalid("Expected a whole number.", code="type")
@@ -253,9 +287,10 @@ def v_integer(meta: FieldMeta, value: Any, ctx: Context) -> None:
 
 def v_bigint(meta: FieldMeta, value: Any, ctx: Context) -> None:
     text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-    if not isinstance(text, str) or not re.fullmatch(r"-?\d+", text):
+    if not isinstance(text, str) or not re.fullmatch(r"-?[0-9]+", text):
         raise FieldInvalid("Expected a whole number.", code="type")
-    if len(text.lstrip("-").lstrip("0")) > BIGINT_DIGITS:
+    # Digits as written: Bigin measures the text it receives, leading zeros included.
+    if len(text.lstrip("-")) > BIGINT_DIGITS:
         raise FieldInvalid(f"At most {BIGINT_DIGITS} digits.", code="digits")
 
 
@@ -269,7 +304,7 @@ def v_lookup(meta: FieldMeta, value: Any, ctx: Context) -> None:
 
 
 def v_ownerlookup(meta: FieldMeta, value: Any, ctx: Context) -> None:
-    if not isinstance(value, Mapping) or not ID_RE.match(str(value.get("id", ""))):
+    if not isinstance(value, Mapping) or not ID_RE.fullmatch(str(value.get("id", ""))):
         raise FieldInvalid("Choose a Bigin user.", code="type")
     if ctx.user_ids is not None and str(value["id"]) not in ctx.user_ids:
         raise FieldInvalid("This user is not in the Bigin org (sync metadata?).", code="user")
@@ -285,13 +320,20 @@ def v_multiselectlookup(meta: FieldMeta, value: Any, ctx: Context) -> None:
 def v_tag(meta: FieldMeta, value: Any, ctx: Context) -> None:
     if not isinstance(value, list):
         raise FieldInvalid("Expected a list of tags.", code="type")
+    names: list[str] = []
     for item in value:
         if not isinstance(item, Mapping) or not isinstance(item.get("name"), str) or not item[
             "name"
         ].strip():
             raise FieldInvalid("Each tag needs a name.", code="type")
-    total = sum(len(item["name"]) for item in value)
-    _check_length("x" * total, _limit(meta, 2000))
+        name = item["name"].strip()
+        if len(name) > TAG_NAME_MAX:
+            raise FieldInvalid(f"A tag name has at most {TAG_NAME_MAX} characters.",
+                               code="max_length")
+        if name.casefold() not in {n.casefold() for n in names}:
+            names.append(name)
+    # Bigin keeps a record's tags as one comma-separated text within the field's length.
+    _check_length(",".join(names), _limit(meta, 2000))
 
 
 def v_related_to(meta: FieldMeta, value: Any, ctx: Context) -> None:
@@ -299,7 +341,7 @@ def v_related_to(meta: FieldMeta, value: Any, ctx: Context) -> None:
 
 
 def v_team_pipeline(meta: FieldMeta, value: Any, ctx: Context) -> None:
-    if not isinstance(value, Mapping) or not ID_RE.match(str(value.get("id", ""))):
+    if not isinstance(value, Mapping) or not ID_RE.fullmatch(str(value.get("id", ""))):
         raise FieldInvalid("Choose a Team Pipeline.", code="type")
 
 
@@ -310,15 +352,19 @@ RRULE_KEYS = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "BYSE
 
 
 def parse_rrule_parts(text: str) -> dict[str, str]:
+    """The parts exactly as written: the rule is sent as typed, so no case folding or trimming
+    here may make it look better than what Bigin will read."""
     parts: dict[str, str] = {}
-    for chunk in text.strip().strip(";").split(";"):
+    for chunk in text.removesuffix(";").split(";"):
         key, sep, val = chunk.partition("=")
-        key = key.strip().upper()
-        if not sep or not key or not val.strip():
+        if not sep or not key or not val:
             raise FieldInvalid(f"Malformed recurrence part {chunk!r}.", code="rrule")
+        if key != key.strip().upper() or val != val.strip():
+            raise FieldInvalid(f"Write {chunk.strip()!r} in capitals without spaces.",
+                               code="rrule")
         if key in parts:
             raise FieldInvalid(f"{key} appears twice.", code="rrule")
-        parts[key] = val.strip().upper() if key != "UNTIL" else val.strip()
+        parts[key] = val
     return parts
 
 
@@ -364,23 +410,30 @@ def check_rrule(text: str) -> dict[str, str]:
         days = parts["BYDAY"].split(",")
         if not days or any(d not in WEEKDAYS for d in days):
             raise FieldInvalid("BYDAY takes SU, MO, TU, WE, TH, FR or SA.", code="rrule")
+        if len(set(days)) != len(days):
+            raise FieldInvalid("BYDAY names a day twice.", code="rrule")
+    dates = {}
     for key in ("UNTIL", "DTSTART"):
         if key in parts:
             try:
-                parse_date(parts[key])
+                dates[key] = parse_date(parts[key])
             except FieldInvalid:
                 raise FieldInvalid(f"{key} must be a date (YYYY-MM-DD).", code="rrule") from None
+    if "UNTIL" in dates and "DTSTART" in dates and dates["UNTIL"] < dates["DTSTART"]:
+        raise FieldInvalid("The end date (UNTIL) is before the start (DTSTART).", code="rrule")
     return parts
 
 
 def v_rrule(meta: FieldMeta, value: Any, ctx: Context) -> None:
     if not isinstance(value, Mapping) or not isinstance(value.get("RRULE"), str):
         raise FieldInvalid("Expected a recurrence rule.", code="type")
+    if set(value) != {"RRULE"}:
+        raise FieldInvalid("A recurrence holds only its RRULE.", code="type")
     check_rrule(value["RRULE"])
 
 
-ALARM_TRIGGER_RELATIVE = re.compile(r"^-?P(\d{1,3})([DW])$")
-TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+ALARM_TRIGGER_RELATIVE = re.compile(r"-?P([0-9]{1,3})([DW])")
+TIME_RE = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
 
 def check_alarm(text: str, *, recurring: bool) -> dict[str, str]:
@@ -388,14 +441,19 @@ def check_alarm(text: str, *, recurring: bool) -> dict[str, str]:
     also be reminded ``-PnD``/``-PnW`` before each occurrence at ``TRIGGER_TIME`` (Bigin's own
     recurring-task sample uses a moment, so both are taken for recurring tasks)."""
     parts: dict[str, str] = {}
-    for chunk in text.strip().strip(";").split(";"):
+    # Exactly as written, like recurrence rules: the text is sent unchanged.
+    for chunk in text.removesuffix(";").split(";"):
         key, sep, val = chunk.partition("=")
-        if not sep:
+        if not sep or not val:
             raise FieldInvalid(f"Malformed reminder part {chunk!r}.", code="alarm")
-        parts[key.strip().upper()] = val.strip()
+        if key in parts:
+            raise FieldInvalid(f"{key} appears twice in the reminder.", code="alarm")
+        parts[key] = val
     unknown = set(parts) - {"FREQ", "ACTION", "TRIGGER", "TRIGGER_TIME"}
     if unknown:
         raise FieldInvalid(f"Unsupported reminder key {sorted(unknown)[0]}.", code="alarm")
+    if parts.get("FREQ", "NONE") != "NONE":
+        raise FieldInvalid("A task reminder does not repeat (FREQ=NONE).", code="alarm")
     if parts.get("ACTION") not in {"EMAIL", "POPUP"}:
         raise FieldInvalid("The reminder needs ACTION EMAIL or POPUP.", code="alarm")
     trigger = parts.get("TRIGGER", "")
@@ -406,11 +464,11 @@ def check_alarm(text: str, *, recurring: bool) -> dict[str, str]:
             parse_datetime(trigger.removeprefix("DATE-TIME:"))
         except FieldInvalid as exc:
             raise FieldInvalid(f"Reminder time: {exc.message}", code="alarm") from None
-    elif ALARM_TRIGGER_RELATIVE.match(trigger):
+    elif ALARM_TRIGGER_RELATIVE.fullmatch(trigger):
         if not recurring:
             raise FieldInvalid("Days or weeks before is only for recurring tasks; give a date "
                                "and time instead.", code="alarm")
-        if not TIME_RE.match(parts.get("TRIGGER_TIME", "")):
+        if not TIME_RE.fullmatch(parts.get("TRIGGER_TIME", "")):
             raise FieldInvalid("A reminder days or weeks before needs a time (HH:MM).",
                                code="alarm")
     else:
@@ -422,6 +480,8 @@ def check_alarm(text: str, *, recurring: bool) -> dict[str, str]:
 def v_alarm(meta: FieldMeta, value: Any, ctx: Context) -> None:
     if not isinstance(value, Mapping) or not isinstance(value.get("ALARM"), str):
         raise FieldInvalid("Expected a reminder.", code="type")
+    if set(value) != {"ALARM"}:
+        raise FieldInvalid("A reminder holds only its ALARM.", code="type")
     check_alarm(value["ALARM"], recurring=bool(ctx.record.get("Recurring_Activity")))
 
 
@@ -432,7 +492,7 @@ def v_multireminder(meta: FieldMeta, value: Any, ctx: Context) -> None:
     if not isinstance(value, list):
         raise FieldInvalid("Expected a list of reminders.", code="type")
     for item in value:
-        if not isinstance(item, Mapping):
+        if not isinstance(item, Mapping) or set(item) != {"unit", "period"}:
             raise FieldInvalid("Each reminder needs a number and a unit.", code="type")
         unit, period = item.get("unit"), item.get("period")
         if isinstance(unit, bool) or not isinstance(unit, int) or unit < 1:
@@ -450,42 +510,60 @@ def v_participants(meta: FieldMeta, value: Any, ctx: Context) -> None:
             raise FieldInvalid("Each participant needs a type.", code="type")
         kind, who = item.get("type"), item.get("participant")
         if kind == "email":
-            if not isinstance(who, str) or not EMAIL_RE.match(who):
+            if not isinstance(who, str) or not EMAIL_RE.fullmatch(who):
                 raise FieldInvalid(f"{who!r} is not a valid e-mail address.", code="participant")
         elif kind == "user":
             if ctx.user_ids is not None and str(who) not in ctx.user_ids:
                 raise FieldInvalid("A participant is not a user of the Bigin org.",
                                    code="participant")
-            if not ID_RE.match(str(who)):
+            if not ID_RE.fullmatch(str(who)):
                 raise FieldInvalid("A user participant needs a user ID.", code="participant")
         elif kind == "contact":
-            if isinstance(who, Mapping):
+            # A contact is named by its bare ID, as in the doc's sample; an object is only
+            # a reference to a queued row, which becomes that ID when it is sent.
+            if isinstance(who, Mapping) and set(who) == {"$row"}:
                 _check_lookup_object(who, ctx, label="contact")
-            elif not ID_RE.match(str(who)):
+            elif not ID_RE.fullmatch(str(who)):
                 raise FieldInvalid("A contact participant needs a contact.", code="participant")
         else:
             raise FieldInvalid("A participant is a user, a contact or an e-mail address.",
                                code="participant")
 
 
+PRODUCT_LINE_KEYS = frozenset({"Product", "List_Price", "Quantity", "Discount", "id"})
+
+
 def v_associated_products(meta: FieldMeta, value: Any, ctx: Context) -> None:
     if not isinstance(value, list):
         raise FieldInvalid("Expected a list of products.", code="type")
     for position, line in enumerate(value, start=1):
-        if not isinstance(line, Mapping):
+        if not isinstance(line, Mapping) or not set(line) <= PRODUCT_LINE_KEYS:
             raise FieldInvalid(f"Product line {position} is malformed.", code="type")
         try:
             _check_lookup_object(line.get("Product"), ctx, label="product")
         except FieldInvalid as exc:
             raise FieldInvalid(f"Line {position}: {exc.message}", code=exc.code) from None
-        for key, minimum in (("List_Price", Decimal(0)), ("Discount", Decimal(0))):
-            if line.get(key) not in (None, ""):
-                number = as_decimal(line[key])
-                if number < minimum:
-                    raise FieldInvalid(f"Line {position}: {key} cannot be negative.",
-                                       code="range")
-        if line.get("Quantity") not in (None, "") and as_decimal(line["Quantity"]) <= 0:
-            raise FieldInvalid(f"Line {position}: Quantity must be more than 0.", code="range")
+        # Bigin needs a quantity on every line; price and discount may be left out.
+        if line.get("Quantity") is None:
+            raise FieldInvalid(f"Line {position}: give a quantity.", code="required")
+        for key in ("List_Price", "Quantity", "Discount"):
+            if line.get(key) is None:
+                continue
+            try:
+                number = json_number(line[key])
+            except FieldInvalid as exc:
+                raise FieldInvalid(f"Line {position}: {key}: {exc.message}",
+                                   code=exc.code) from None
+            whole, fraction = digit_counts(number)
+            if whole > DIGITS_BEFORE_POINT or fraction > DIGITS_AFTER_POINT:
+                raise FieldInvalid(
+                    f"Line {position}: {key} allows {DIGITS_BEFORE_POINT} digits before the "
+                    f"point and {DIGITS_AFTER_POINT} after it.", code="digits")
+            if number < 0:
+                raise FieldInvalid(f"Line {position}: {key} cannot be negative.", code="range")
+            if key == "Quantity" and number == 0:
+                raise FieldInvalid(f"Line {position}: Quantity must be more than 0.",
+                                   code="range")
 
 
 VALIDATORS: dict[str, Callable[[FieldMeta, Any, Context], None]] = {
@@ -519,7 +597,10 @@ VALIDATORS: dict[str, Callable[[FieldMeta, Any, Context], None]] = {
 
 
 def is_empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
+    # Bigin counts a blank text as missing, so "   " does not fill a mandatory field.
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or value == [] or value == {}
 
 
 def validate_value(meta: FieldMeta, value: Any, ctx: Context) -> None:
@@ -579,6 +660,11 @@ def cross_field_errors(
                 pass
     if module == "Pipelines" and team_pipelines:
         errors.update(_pipeline_errors(record, team_pipelines))
+    duration = record.get("Call_Duration")
+    if module == "Calls" and isinstance(duration, str) and duration.strip() and not (
+        DURATION_RE.fullmatch(duration.strip())
+    ):
+        errors["Call_Duration"] = "Give the duration as minutes:seconds, like 90:00."
     if record.get("Related_To") and module in {"Tasks", "Events", "Calls"} and not record.get(
         "$se_module"
     ):

@@ -16,6 +16,17 @@ SETPOS_CHOICES = [("", "—"), ("1", "first"), ("2", "second"), ("3", "third"), 
                   ("-1", "last")]
 PERIOD_CHOICES = [("minutes", "minutes"), ("hours", "hours"), ("days", "days"),
                   ("weeks", "weeks")]
+# Enough for any database key; longer numbers are not row numbers.
+MAX_PLAIN_DIGITS = 18
+
+
+def plain_int(text: str) -> int | None:
+    """A whole number typed with ASCII digits only, or None. Posted text is anything:
+    "²".isdigit() is true yet int() refuses it, and a 40-digit number overflows SQLite."""
+    text = text.strip()
+    if text.isascii() and text.isdigit() and len(text) <= MAX_PLAIN_DIGITS:
+        return int(text)
+    return None
 
 
 class LookupWidget(forms.TextInput):
@@ -74,9 +85,10 @@ class LinesWidget(forms.Widget):
             if not key.startswith(prefix):
                 continue
             index, _, column = key[len(prefix):].partition("-")
-            if index.isdigit() and column in {c[0] for c in self.columns}:
+            position = plain_int(index) if index == index.strip() else None
+            if position is not None and column in {c[0] for c in self.columns}:
                 value = data.get(key)
-                lines.setdefault(int(index), {})[column] = (value or "").strip()
+                lines.setdefault(position, {})[column] = (value or "").strip()
         # A select always has a value, so only typed columns decide whether a line is blank.
         typed = {c[0] for c in self.columns if not isinstance(c[2], forms.Select)}
         return [lines[i] for i in sorted(lines)
@@ -157,6 +169,7 @@ class RecurrenceWidget(forms.MultiWidget):
 def recurrence_preview(rule: str, *, start: Any = None, count: int = 5) -> str:
     """The next few dates a rule produces, or why it is not acceptable."""
     import datetime as dt
+    import itertools
 
     from dateutil.rrule import rrulestr
 
@@ -178,7 +191,9 @@ def recurrence_preview(rule: str, *, start: Any = None, count: int = 5) -> str:
         for k, v in parts.items() if k != "DTSTART"
     )
     try:
-        dates = list(rrulestr(text, dtstart=begin.replace(tzinfo=None)))[:count]
+        # Only the first few: a daily rule until 9999 has millions of dates.
+        dates = list(itertools.islice(rrulestr(text, dtstart=begin.replace(tzinfo=None)),
+                                      count))
     except (ValueError, TypeError) as exc:
         return f"Not a valid repeat: {exc}"
     if not dates:
@@ -213,7 +228,11 @@ class RecurrenceField(forms.MultiValueField):
             until = dt.date.fromisoformat(until) if until else None
         except (TypeError, ValueError):
             until = None
-        return self.compress([values[0], values[1], values[2], until, values[4] or [],
+        # Raw checkbox values are not cleaned yet: a posted day that is not one of the choices
+        # would break the ordering in compress().
+        days = {code for code, _ in WEEKDAY_CHOICES}
+        byday = [d for d in values[4] or [] if d in days]
+        return self.compress([values[0], values[1], values[2], until, byday,
                               values[5], values[6]])
 
     def compress(self, data_list: list[Any]) -> str:
@@ -330,8 +349,9 @@ class ParticipantsField(forms.MultiValueField):
         result: list[dict[str, Any]] = [{"type": "user", "participant": u} for u in users or []]
         for ref in (contacts or "").split(","):
             ref = ref.strip()
-            if ref.lower().startswith("row:") and ref[4:].strip().isdigit():
-                result.append({"type": "contact", "participant": {"$row": int(ref[4:])}})
+            pk = plain_int(ref[4:]) if ref.lower().startswith("row:") else None
+            if pk is not None:
+                result.append({"type": "contact", "participant": {"$row": pk}})
             elif ref:
                 result.append({"type": "contact", "participant": ref})
         for email in (emails or "").replace(";", ",").split(","):

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from bigin_ui.metadata.formfields import FormContext, zone
@@ -13,6 +14,7 @@ from bigin_ui.metadata.forms import RecordForm
 from bigin_ui.metadata.models import BiginUser
 from bigin_ui.metadata.schema import NAME_FIELDS, ModuleSchema, get_schema
 from bigin_ui.metadata.validation import Context
+from bigin_ui.metadata.widgets import plain_int
 from bigin_ui.queue.models import Row
 
 USABLE_REFERENCE = [Row.Status.PENDING, Row.Status.SENDING, Row.Status.CREATED,
@@ -35,13 +37,22 @@ def row_label(row: Row) -> str:
     return f"{name or '(unnamed)'} — queued row {row.pk}"
 
 
+def active_users() -> QuerySet[BiginUser]:
+    # Bigin refuses a deactivated or deleted user as owner or participant.
+    return BiginUser.objects.filter(status__in=["", "active"])
+
+
 def form_context(user: AbstractBaseUser) -> FormContext:
-    users = BiginUser.objects.exclude(status="deleted").order_by("full_name")
+    users = active_users().order_by("full_name")
     mine = bigin_user_for(user)
     tz_name = (mine.time_zone if mine and mine.time_zone else "") or settings.TIME_ZONE
 
     def describe_row(pk: str) -> str | None:
-        row = Row.objects.filter(pk=pk, status__in=USABLE_REFERENCE).first()
+        # Whatever follows "row:" in a posted value arrives here; only numbers are row keys.
+        number = plain_int(pk)
+        if number is None:
+            return None
+        row = Row.objects.filter(pk=number, status__in=USABLE_REFERENCE).first()
         return row_label(row) if row else None
 
     return FormContext(
@@ -54,12 +65,14 @@ def form_context(user: AbstractBaseUser) -> FormContext:
 
 
 def validation_context() -> Context:
-    user_ids = frozenset(BiginUser.objects.exclude(status="deleted").values_list(
-        "bigin_id", flat=True))
-    return Context(
-        user_ids=user_ids or None,
-        pending_row_ids=lambda pk: Row.objects.filter(pk=pk, status__in=USABLE_REFERENCE).exists(),
-    )
+    user_ids = frozenset(active_users().values_list("bigin_id", flat=True))
+
+    def usable_row(pk: str) -> bool:
+        number = plain_int(pk)
+        return number is not None and Row.objects.filter(
+            pk=number, status__in=USABLE_REFERENCE).exists()
+
+    return Context(user_ids=user_ids or None, pending_row_ids=usable_row)
 
 
 def entry_exclusions(module: str) -> frozenset[str]:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from bigin_ui.metadata.validation import (
@@ -262,3 +264,139 @@ def test_record_level_checks_required_fields_and_end_after_start():
 def test_record_level_reports_unknown_fields():
     errors = validate_record((meta("Last_Name"),), {"Last_Name": "A", "Nope": 1})
     assert "Nope" in errors["__all__"]
+
+
+# -- agreement with Bigin's (the sandbox's) rules, found by tests/metadata/test_properties.py --
+
+
+def test_a_failing_website_with_many_slashes_is_refused_quickly():
+    started = time.perf_counter()
+    assert not ok(meta("Website", "website"), "www.a.com" + "/" * 28 + "\x00")
+    assert time.perf_counter() - started < 1
+
+
+def test_website_surrounded_by_unicode_space_is_read_without_it():
+    assert not ok(meta("Website", "website"), "http://0.\x85")
+
+
+@pytest.mark.parametrize("value", [".ann@example.com", "ann.@example.com", "a..b@example.com",
+                                   "ann@example.c", "ann@example.123", "ann@example.com\n"])
+def test_email_local_part_is_dot_separated_and_the_domain_ends_in_letters(value):
+    assert not ok(meta("Email", "email", length=100), value)
+
+
+def test_email_with_plus_and_subdomains_is_accepted():
+    assert ok(meta("Email", "email", length=100), "aravind.vavilala+bigin_v2apis@zohotest.com")
+
+
+@pytest.mark.parametrize("value", ["2026-11-26T10:00:00+14:01", "2026-11-26T10:00:00-15:00"])
+def test_datetime_offset_beyond_14_hours_is_rejected(value):
+    assert not ok(meta("Start_DateTime", "datetime"), value)
+
+
+def test_datetime_offset_of_14_hours_is_accepted():
+    assert ok(meta("Start_DateTime", "datetime"), "2026-11-26T10:00:00+14:00")
+
+
+@pytest.mark.parametrize("value", ["1e5", "+5", ".5", "5.", "1_000", "٣"])
+def test_numbers_given_as_text_are_plain_digits(value):
+    assert not ok(meta("Amount", "currency"), value)
+
+
+def test_amount_as_text_like_the_docs_sample_is_accepted():
+    assert ok(meta("Amount", "currency"), "4000")
+
+
+def test_bigint_counts_leading_zeros_as_digits():
+    assert not ok(meta("Account_Number", "bigint"), "0" * 18 + "1")
+
+
+def test_multiselect_choices_together_stay_within_the_fields_length():
+    m = meta("Hobbies", "multiselectpicklist", length=12, picklist=["Golf", "Sailing"])
+    assert ok(m, ["Golf", "Sailing"])
+    assert not ok(m, ["Golf", "Golf", "Golf"])
+
+
+def test_a_tag_name_has_at_most_100_characters():
+    m = meta("Tag", "text", json_type="jsonarray", length=2000)
+    assert ok(m, [{"name": "x" * 100}])
+    assert not ok(m, [{"name": "x" * 101}])
+
+
+def test_tags_with_their_separators_stay_within_the_fields_length():
+    m = meta("Tag", "text", json_type="jsonarray", length=2000)
+    assert not ok(m, [{"name": f"{i:02d}" + "x" * 98} for i in range(20)])
+
+
+@pytest.mark.parametrize("rule", [
+    "freq=DAILY;INTERVAL=1;COUNT=2",
+    "FREQ=daily;INTERVAL=1;COUNT=2",
+    "FREQ=DAILY; INTERVAL=1;COUNT=2",
+    "FREQ=WEEKLY;INTERVAL=1;COUNT=2;BYDAY=MO,MO",
+    "FREQ=DAILY;INTERVAL=1;UNTIL=2023-07-01;DTSTART=2023-07-26",
+])
+def test_recurrence_rules_are_read_exactly_as_sent(rule):
+    with pytest.raises(FieldInvalid):
+        check_rrule(rule)
+
+
+def test_a_recurrence_holds_only_its_rrule():
+    m = meta("Recurring_Activity", "RRULE")
+    assert ok(m, {"RRULE": "FREQ=DAILY;INTERVAL=1;COUNT=2"})
+    assert not ok(m, {"RRULE": "FREQ=DAILY;INTERVAL=1;COUNT=2", "DTSTART": "2026-01-01"})
+
+
+@pytest.mark.parametrize("alarm", [
+    "FREQ=DAILY;ACTION=EMAIL;TRIGGER=DATE-TIME:2023-07-25T12:00:00+05:30",
+    "action=EMAIL;TRIGGER=DATE-TIME:2023-07-25T12:00:00+05:30",
+    "ACTION=EMAIL;ACTION=POPUP;TRIGGER=DATE-TIME:2023-07-25T12:00:00+05:30",
+])
+def test_task_reminders_are_read_exactly_and_do_not_repeat(alarm):
+    with pytest.raises(FieldInvalid):
+        check_alarm(alarm, recurring=False)
+
+
+def test_event_reminders_hold_only_a_unit_and_a_period():
+    m = meta("Remind_At", "multireminder")
+    assert ok(m, [{"unit": 30, "period": "minutes"}])
+    assert not ok(m, [{"unit": 30, "period": "minutes", "note": "x"}])
+
+
+def test_a_blank_text_does_not_fill_a_mandatory_field():
+    errors = validate_record((meta("Last_Name", system_mandatory=True),), {"Last_Name": "   "})
+    assert "Last_Name" in errors
+
+
+@pytest.mark.parametrize(("duration", "accepted"), [("90:00", True), ("0:30", True),
+                                                    ("100:00", False), ("90", False),
+                                                    ("1:60", False)])
+def test_call_duration_is_minutes_and_seconds(duration, accepted):
+    fields = (meta("Call_Duration", length=10),)
+    errors = validate_record(fields, {"Call_Duration": duration}, module="Calls")
+    assert ("Call_Duration" not in errors) is accepted
+
+
+PRODUCT_LINE = {"Product": {"id": "2034020000000489203"}, "List_Price": 2000, "Quantity": 1}
+
+
+def test_product_line_like_the_docs_sample_is_accepted():
+    assert ok(meta("Associated_Products", "subform"), [PRODUCT_LINE])
+
+
+@pytest.mark.parametrize("line", [
+    {"Product": {"id": "2034020000000489203"}, "List_Price": 2000},
+    {**PRODUCT_LINE, "List_Price": 10**17},
+    {**PRODUCT_LINE, "Quantity": 0.0000000001},
+    {**PRODUCT_LINE, "Quantity": "1e2"},
+    {**PRODUCT_LINE, "Note": "gift wrap"},
+])
+def test_product_lines_need_a_quantity_plain_numbers_and_known_keys(line):
+    assert not ok(meta("Associated_Products", "subform"), [line])
+
+
+def test_a_contact_participant_is_a_bare_id_or_a_queued_row():
+    m = meta("Participants", "bigint", json_type="jsonarray")
+    ctx = Context(pending_row_ids=lambda pk: pk == "4")
+    assert ok(m, [{"type": "contact", "participant": "2034020000000489034"}], ctx)
+    assert ok(m, [{"type": "contact", "participant": {"$row": 4}}], ctx)
+    assert not ok(m, [{"type": "contact", "participant": {"id": "2034020000000489034"}}], ctx)

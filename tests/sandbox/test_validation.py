@@ -128,6 +128,16 @@ def test_small_textarea_refuses_2001():
     assert details("Tasks", {"Subject": "s" * 2001})["maximum_length"] == 2000
 
 
+@pytest.mark.parametrize(("size", "limit"), [("small", 2000), ("large", 32000)])
+def test_textarea_without_a_length_takes_the_docs_limit_for_its_size(size, limit):
+    meta = {"api_name": "Notes", "data_type": "textarea", "json_type": "string",
+            "textarea": {"type": size}}
+    assert v.check_field(meta, "n" * limit, _ctx()) == "n" * limit
+    with pytest.raises(v.Invalid) as caught:
+        v.check_field(meta, "n" * (limit + 1), _ctx())
+    assert caught.value.maximum_length == limit
+
+
 def test_type_is_checked_before_length():
     assert details("Contacts", contact(Email="x" * 200))["expected_data_type"] == "email"
 
