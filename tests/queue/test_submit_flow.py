@@ -123,6 +123,24 @@ def test_a_contact_waits_for_its_queued_company_and_gets_its_id(synced, staff):
     assert attempt.request_body["data"][0]["Account_Name"] == {"id": company.bigin_id}
 
 
+def test_an_event_whose_participant_is_a_queued_contact_gets_the_bare_id(synced, staff):
+    contact = queue_contact(staff, "Guest", "guest@example.com")
+    event = create_row(module="Events", owner=staff, payload={
+        "Event_Title": "Kick-off", "Start_DateTime": "2026-12-01T10:00:00+00:00",
+        "End_DateTime": "2026-12-01T11:00:00+00:00",
+        "Participants": [{"type": "contact", "participant": {"$row": contact.pk}},
+                         {"type": "email", "participant": "else@example.com"}]})
+    start_run(user=staff, owner=staff)
+    contact.refresh_from_db()
+    event.refresh_from_db()
+    assert contact.status == event.status == Row.Status.CREATED, event.error_message
+    sent = Attempt.objects.get(rows=event).request_body["data"][0]["Participants"]
+    # Bigin takes a contact participant as its bare ID, not as {"id": ...}.
+    assert {"type": "contact", "participant": contact.bigin_id} in sent
+    stored = [r for r in synced.records("Events") if r["id"] == event.bigin_id]
+    assert stored
+
+
 def test_when_the_parent_fails_the_child_waits_with_a_reason(synced, staff):
     company = create_row(module="Accounts", payload={"Account_Name": "P" * 300}, owner=staff)
     contact = create_row(module="Contacts", owner=staff,
