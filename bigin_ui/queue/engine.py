@@ -27,12 +27,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.db.models import Count, F, Q, Subquery
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from bigin_ui.bigin.client import BiginClient
 from bigin_ui.bigin.errors import (
     AmbiguousOutcome,
+    AuthenticationError,
     BiginError,
     InvalidModuleError,
     OAuthError,
@@ -132,23 +133,27 @@ def claim_batch(run: SubmissionRun, modules: tuple[str, ...], *, limit: int) -> 
     lease_until = timezone.now() + timedelta(seconds=lease_seconds())
     for module in modules:
         claim = uuid.uuid4().hex
-        sendable = (
-            Row.objects.filter(run=run, module=module, status=Row.Status.PENDING, hold="")
-            .exclude(depends_on__status__in=NOT_CREATED)
-            .order_by("pk")
-            .values("pk")[:limit]
-        )
-        # One statement picks and takes the rows. The status condition is checked again on
-        # each row as it is updated, so rows another claim took meanwhile are not taken twice.
-        taken = Row.objects.filter(
-            pk__in=Subquery(sendable), status=Row.Status.PENDING, run=run
-        ).update(
-            status=Row.Status.SENDING,
-            claim=claim,
-            lease_until=lease_until,
-            send_count=F("send_count") + 1,
-            sent_at=timezone.now(),
-        )
+        with transaction.atomic():
+            # Rows stay locked until the update below: PostgreSQL skips rows another claim
+            # holds, and SQLite's IMMEDIATE transactions let one writer in at a time. So the
+            # update can name the rows by primary key alone; a status or run condition there
+            # made SQLite walk every pending row of the run on each claim (quadratic in N).
+            candidates = list(
+                Row.objects.select_for_update(skip_locked=True)
+                .filter(run=run, module=module, status=Row.Status.PENDING, hold="")
+                .exclude(depends_on__status__in=NOT_CREATED)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:limit]
+            )
+            if not candidates:
+                continue
+            taken = Row.objects.filter(pk__in=candidates).update(
+                status=Row.Status.SENDING,
+                claim=claim,
+                lease_until=lease_until,
+                send_count=F("send_count") + 1,
+                sent_at=timezone.now(),
+            )
         if taken:
             # Only what building the bodies and settling needs: loading whole rows (eleven
             # converted columns each) was the largest CPU cost of a batch.
@@ -328,6 +333,16 @@ def write(
                 return
             time.sleep(backoff_delay(tries))
             continue
+        except AuthenticationError as exc:
+            # Rejected even with a token refreshed a moment ago: the token can expire or be
+            # revoked between refresh and use. Retry like a 5xx; stop only if it persists.
+            _finish_failed(attempt, exc, "retry")
+            if tries > settings.BIGIN_MAX_RETRIES:
+                ctx.stop(f"Bigin refused the connection: {exc}")
+                _back_to_pending(claim, rows, ctx.stop_reason)
+                return
+            time.sleep(backoff_delay(tries))
+            continue
         except OAuthError as exc:
             _finish_failed(attempt, exc, "auth")
             ctx.stop(f"Could not get a Bigin access token: {exc}")
@@ -337,7 +352,7 @@ def write(
             _finish_failed(attempt, exc, "rejected")
             _fail_all(ctx, claim, rows, exc)
             return
-        except BiginError as exc:  # authentication after one refresh, scope, permission
+        except BiginError as exc:  # scope, permission
             _finish_failed(attempt, exc, "refused")
             ctx.stop(f"Bigin refused the connection: {exc}")
             _back_to_pending(claim, rows, ctx.stop_reason)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from bigin_ui.queue.engine import execute_run
@@ -207,6 +209,31 @@ def test_server_errors_are_retried_then_the_rows_go_back_to_pending(synced, staf
     run.refresh_from_db()
     assert row.status == Row.Status.PENDING
     assert "gave up after 3 tries" in row.last_problem
+    assert Attempt.objects.filter(run=run, outcome="retry").count() == 3
+
+
+def test_a_token_refused_even_after_a_refresh_is_retried_then_stops_the_run(
+        synced, staff, settings, fast_retries, monkeypatch):
+    from bigin_ui.bigin.auth import CachedToken, OAuthClient
+
+    settings.BIGIN_MAX_RETRIES = 2
+    calls = []
+
+    def stale_token(self, *, reject=None):
+        calls.append(reject)
+        return CachedToken(access_token="revoked-token", expires_at=time.time() + 3600,
+                           api_domain=synced.base_url)
+
+    monkeypatch.setattr(OAuthClient, "token", stale_token)
+    row = queue_contact(staff, "Locked", "locked@example.com")
+    run = start_run(user=staff, owner=staff)
+    row.refresh_from_db()
+    run.refresh_from_db()
+    assert run.status == SubmissionRun.Status.STOPPED
+    assert "refused the connection" in run.message
+    assert row.status == Row.Status.PENDING and row.run_id is None
+    # Each of the three tries asked for a fresh token once after Bigin's 401.
+    assert calls.count("revoked-token") == 3
     assert Attempt.objects.filter(run=run, outcome="retry").count() == 3
 
 
