@@ -12,6 +12,7 @@ import json
 import math
 import os
 import resource
+import shutil
 import socket
 import subprocess
 import sys
@@ -242,6 +243,8 @@ def run_benchmark(*, rows: list[int], latency_ms: int, cap: int, baseline_rows: 
     finally:
         server.terminate()
         server.wait(timeout=10)
+        # The throw-away databases reach hundreds of MB at N = 100,000.
+        shutil.rmtree(workdir, ignore_errors=True)
     return results
 
 
