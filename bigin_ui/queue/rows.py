@@ -13,9 +13,21 @@ from bigin_ui.metadata.schema import get_schema
 from bigin_ui.queue.models import Row, RowEvent
 from bigin_ui.queue.references import iter_row_refs
 
-EDITABLE = {
-    Row.Status.PENDING, Row.Status.FAILED, Row.Status.NEEDS_REVIEW, Row.Status.UNKNOWN,
-}
+# Not UNKNOWN: Bigin may hold that row already, and only reconciliation may send it again.
+EDITABLE = {Row.Status.PENDING, Row.Status.FAILED, Row.Status.NEEDS_REVIEW}
+
+
+def may_change(row: Row, actor: AbstractBaseUser) -> bool:
+    """Whether ``actor`` may edit or resend ``row`` in its current state.
+
+    A row that needs review may already be in Bigin (its answer was lost and no search could
+    tell): resending it is a decision for an admin, who can look in Bigin first.
+    """
+    from bigin_ui.roles import is_admin
+
+    if row.status not in EDITABLE:
+        return False
+    return row.status != Row.Status.NEEDS_REVIEW or is_admin(actor)
 
 
 class RowError(ValueError):
@@ -66,6 +78,8 @@ def create_row(
 def edit_row(*, row: Row, payload: dict[str, Any], actor: AbstractBaseUser) -> Row:
     """Replace the row's values; a failed or held row goes back to pending."""
     row = Row.objects.select_for_update().get(pk=row.pk)
+    if row.status == Row.Status.NEEDS_REVIEW and not may_change(row, actor):
+        raise RowError("This row may already be in Bigin; an admin decides whether to resend it.")
     if row.status not in EDITABLE:
         raise RowError(f"A {row.get_status_display().lower()} row cannot be edited.")
     changes = _changes(row.payload, payload)
@@ -102,12 +116,20 @@ def discard_rows(*, rows: Iterable[Row], actor: AbstractBaseUser, reason: str) -
 
 @transaction.atomic
 def retry_rows(*, rows: Iterable[Row], actor: AbstractBaseUser) -> int:
-    """Failed rows (and released holds) go back to pending, unchanged."""
+    """Failed rows (and released holds) go back to pending, unchanged.
+
+    Skipped: rows that need review unless an admin asks, and rows held because a metadata
+    change made them invalid, unless they pass the current metadata again (fix them first).
+    """
+    from bigin_ui.queue.revalidate import problems_for
+
     count = 0
     for row in Row.objects.select_for_update().filter(pk__in=[r.pk for r in rows]):
-        if row.status not in {Row.Status.FAILED, Row.Status.NEEDS_REVIEW, Row.Status.PENDING}:
+        if not may_change(row, actor):
             continue
         if row.status == Row.Status.PENDING and not row.hold:
+            continue
+        if row.hold == Row.Hold.INVALID and problems_for(row):
             continue
         previous = row.status
         row.status = Row.Status.PENDING

@@ -3,7 +3,14 @@ from __future__ import annotations
 import pytest
 
 from bigin_ui.queue.models import Row, RowEvent
-from bigin_ui.queue.rows import RowError, create_row, discard_rows, edit_row
+from bigin_ui.queue.rows import (
+    RowError,
+    create_row,
+    discard_rows,
+    edit_row,
+    may_change,
+    retry_rows,
+)
 from bigin_ui.queue.runs import flag_duplicates
 from tests.factories import store_contacts_metadata
 
@@ -67,3 +74,52 @@ def test_later_rows_with_the_same_unique_value_are_held_across_users(staff,
     assert first.hold == ""
     assert second.hold == Row.Hold.DUPLICATE
     assert f"row {first.pk}" in second.hold_reason and "olga" in second.hold_reason
+
+
+def make_admin(django_user_model):
+    from django.contrib.auth.models import Group
+
+    from bigin_ui.roles import ADMIN_GROUP
+
+    admin = django_user_model.objects.create_user("ada", "ada@example.com", "pw-admin-123")
+    admin.groups.add(Group.objects.get_or_create(name=ADMIN_GROUP)[0])
+    return admin
+
+
+def test_a_row_whose_outcome_is_unknown_cannot_be_edited_or_retried(staff):
+    # Bigin may have it: only reconciliation may send it again.
+    row = create_row(module="Contacts", payload={"Last_Name": "Lost"}, owner=staff)
+    Row.objects.filter(pk=row.pk).update(status=Row.Status.UNKNOWN)
+    with pytest.raises(RowError):
+        edit_row(row=row, payload={"Last_Name": "Changed"}, actor=staff)
+    assert retry_rows(rows=[row], actor=staff) == 0
+    row.refresh_from_db()
+    assert (row.status, row.payload) == (Row.Status.UNKNOWN, {"Last_Name": "Lost"})
+
+
+def test_only_an_admin_resends_a_row_that_needs_review(staff, django_user_model):
+    row = create_row(module="Contacts", payload={"Last_Name": "Maybe"}, owner=staff)
+    Row.objects.filter(pk=row.pk).update(status=Row.Status.NEEDS_REVIEW)
+    row.refresh_from_db()
+    assert not may_change(row, staff)
+    with pytest.raises(RowError, match="admin"):
+        edit_row(row=row, payload={"Last_Name": "Again"}, actor=staff)
+    assert retry_rows(rows=[row], actor=staff) == 0
+    admin = make_admin(django_user_model)
+    assert may_change(row, admin)
+    assert retry_rows(rows=[row], actor=admin) == 1
+    row.refresh_from_db()
+    assert row.status == Row.Status.PENDING
+
+
+def test_retry_keeps_rows_a_metadata_change_invalidated_until_they_pass(staff):
+    still_bad = create_row(module="Contacts", payload={"First_Name": "No last name"},
+                           owner=staff)
+    passes_now = create_row(module="Contacts", payload={"Last_Name": "Fine"}, owner=staff)
+    Row.objects.filter(pk__in=[still_bad.pk, passes_now.pk]).update(
+        hold=Row.Hold.INVALID, hold_reason="Last_Name: required")
+    assert retry_rows(rows=[still_bad, passes_now], actor=staff) == 1
+    still_bad.refresh_from_db()
+    passes_now.refresh_from_db()
+    assert still_bad.hold == Row.Hold.INVALID
+    assert passes_now.hold == "" and passes_now.status == Row.Status.PENDING

@@ -560,6 +560,29 @@ def test_history_shows_who_entered_each_edit_and_each_call(admin_client, admin_u
     assert '"code": "INVALID_DATA"' in calls
 
 
+def test_a_rows_calls_show_only_its_own_record_not_colleagues(sales_client, sales_user,
+                                                              admin_user, offline):
+    mine = create_row(module="Contacts", owner=sales_user, payload={"Last_Name": "Mine"})
+    theirs = create_row(module="Contacts", owner=admin_user,
+                        payload={"Last_Name": "Theirs", "Email": "private@example.com"})
+    attempt = Attempt.objects.create(
+        module="Contacts", kind="insert", started_at=timezone.now(), http_status=202,
+        request_body={"data": [{"Last_Name": "Theirs", "Email": "private@example.com"},
+                               {"Last_Name": "Mine"}], "trigger": []},
+        response_body={"data": [{"code": "SUCCESS", "details": {"id": "111"}},
+                                {"code": "INVALID_DATA", "details": {"api_name": "X"}}]},
+        outcome="results")
+    AttemptRow.objects.create(attempt=attempt, row=theirs, index=0)
+    AttemptRow.objects.create(attempt=attempt, row=mine, index=1)
+    html = sales_client.get(reverse("row_detail", args=[mine.pk])).content.decode()
+    calls = text_of(html.split("Calls to Bigin")[1])
+    assert "record 2 of 2" in calls
+    assert '"Last_Name": "Mine"' in calls and '"code": "INVALID_DATA"' in calls
+    assert '"trigger": []' in calls
+    assert "Theirs" not in calls and "private@example.com" not in calls
+    assert '"111"' not in calls
+
+
 # --- sales staff ---------------------------------------------------------------------------
 
 

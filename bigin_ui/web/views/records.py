@@ -15,8 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from bigin_ui.connection.services import active_config, record_url
 from bigin_ui.metadata.schema import MODULE_LABELS, MODULES, MetadataMissing, get_schema
 from bigin_ui.queue.entry import make_form, row_label
+from bigin_ui.queue.history import row_calls
 from bigin_ui.queue.models import Row, SubmissionRun
-from bigin_ui.queue.rows import EDITABLE, RowError, create_row, edit_row, rows_visible_to
+from bigin_ui.queue.rows import RowError, create_row, edit_row, may_change, rows_visible_to
 from bigin_ui.queue.runs import run_progress, start_run
 from bigin_ui.roles import is_admin
 from bigin_ui.web.http import HtmxHttpRequest, page_number
@@ -126,7 +127,7 @@ def row_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     schema = _schema_or_404(row.module)
     if schema is None:
         return render(request, "web/no_metadata.html", {"module": row.module}, status=503)
-    editable = row.status in EDITABLE
+    editable = may_change(row, request.user)
     form, redraw = _entry_form(request, module=row.module, schema=schema, payload=row.payload)
     status = 200
     if request.method == "POST" and not redraw:
@@ -163,7 +164,7 @@ def row_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "duplicate_url": record_url(active_config(), row.module, str(duplicate_id))
         if duplicate_id else "",
         "events": row.events.select_related("actor").all(),
-        "attempts": row.attempts.order_by("-started_at")[:50],
+        "calls": row_calls(row),
         "is_admin": is_admin(request.user),
     }
     return render(request, "web/row.html", context, status=status)

@@ -8,8 +8,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
+from bigin_ui.queue.models import Row
 from bigin_ui.queue.review import allow_duplicate, bulk_retry, link_to_existing
-from bigin_ui.queue.rows import RowError, discard_rows, rows_visible_to
+from bigin_ui.queue.rows import RowError, discard_rows, may_change, rows_visible_to
 from bigin_ui.web.http import HtmxHttpRequest
 from bigin_ui.web.views.records import after_submit
 
@@ -36,6 +37,11 @@ def discard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def retry(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     row = _row(request, pk)
+    if not may_change(row, request.user):
+        messages.error(request, "This row cannot be resent in its current state."
+                       + (" An admin decides, as it may already be in Bigin."
+                          if row.status == Row.Status.NEEDS_REVIEW else ""))
+        return redirect("row_detail", pk=row.pk)
     result = bulk_retry(rows=[row], actor=request.user)
     messages.success(request, "Resubmitted unchanged.")
     return after_submit(request, row=row, run_id=result.run_id)

@@ -1,0 +1,54 @@
+"""A row's calls to Bigin, cut down to that row's own record.
+
+One call carries up to 100 rows, often of several people. The row page shows every call its
+row was in, but only the row's own entry of ``data`` in the request and in the response, so
+nobody reads colleagues' records through the history of their own row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bigin_ui.queue.models import Attempt, AttemptRow, Row
+
+
+@dataclass(frozen=True)
+class RowCall:
+    attempt: Attempt
+    index: int  # the row's position in the call's data[]
+    total: int  # how many records the call carried
+    request: Any
+    response: Any
+
+
+def own_entry(body: Any, index: int) -> Any:
+    """``body`` with its ``data`` list reduced to the entry at ``index``.
+
+    A body without a per-record ``data`` list (a request-level error, a search) is about the
+    whole call and is returned as it is.
+    """
+    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+        return body
+    data = body["data"]
+    return {**body, "data": [data[index]] if 0 <= index < len(data) else []}
+
+
+def row_calls(row: Row, *, limit: int = 50) -> list[RowCall]:
+    links = (
+        AttemptRow.objects.filter(row=row)
+        .select_related("attempt")
+        .order_by("-attempt__started_at", "-attempt_id")[:limit]
+    )
+    calls = []
+    for link in links:
+        attempt = link.attempt
+        body = attempt.request_body
+        total = len(body["data"]) if isinstance(body, dict) and isinstance(
+            body.get("data"), list) else 1
+        calls.append(RowCall(
+            attempt=attempt, index=link.index, total=total,
+            request=own_entry(attempt.request_body, link.index),
+            response=own_entry(attempt.response_body, link.index),
+        ))
+    return calls
