@@ -124,7 +124,7 @@ def finish_attempt(
         )
         if attempt.run_id is not None:
             SubmissionRun.objects.filter(pk=attempt.run_id).update(
-                calls=F("calls") + 1,
+                calls=F("calls") + (0 if outcome == "not_sent" else 1),
                 credits=F("credits") + credits,
                 retries=F("retries") + (1 if outcome == "retry" else 0),
             )

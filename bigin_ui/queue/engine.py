@@ -49,7 +49,7 @@ from bigin_ui.queue import credits as credit_book
 from bigin_ui.queue.attempts import begin_attempt, finish_attempt, settle
 from bigin_ui.queue.models import Row, RowEvent, SubmissionRun
 from bigin_ui.queue.references import iter_row_refs, resolve_refs
-from bigin_ui.queue.slots import SlotPool
+from bigin_ui.queue.slots import NoFreeSlot, SlotPool
 
 log = logging.getLogger(__name__)
 
@@ -311,6 +311,14 @@ def write(
                     )
                 else:
                     response = ctx.client.insert_records(module, bodies, trigger=trigger)
+        except NoFreeSlot as exc:
+            # Other submissions held every call slot for the whole wait: nothing was sent,
+            # so the rows simply wait for the next submit, and the credits are given back.
+            finish_attempt(attempt, duration=None, status=None, response_body=None,
+                           error=str(exc), outcome="not_sent", credits=0)
+            _back_to_pending(claim, rows, "Bigin was busy with other submissions; "
+                             "submit again to send this row.")
+            return
         except AmbiguousOutcome as exc:
             _finish_failed(attempt, exc, "ambiguous", credits=cost)
             settle(

@@ -73,12 +73,16 @@ def _local_gate() -> threading.BoundedSemaphore:
         return _local[1]
 
 
+class NoFreeSlot(TimeoutError):
+    """Raised before the call is made: nothing was sent."""
+
+
 @contextmanager
 def call_slot(*, lease: float, wait: float = 600.0) -> Iterator[int]:
     """Hold one slot for the duration of a call; waits (with jitter) while all are taken."""
     gate = _local_gate()
     if not gate.acquire(timeout=wait):
-        raise TimeoutError("No free slot for a Bigin call")
+        raise NoFreeSlot("No free slot for a Bigin call")
     try:
         holder = uuid.uuid4().hex
         deadline = time.monotonic() + wait
@@ -88,7 +92,7 @@ def call_slot(*, lease: float, wait: float = 600.0) -> Iterator[int]:
             if number is not None:
                 break
             if time.monotonic() > deadline:
-                raise TimeoutError("No free slot for a Bigin call")
+                raise NoFreeSlot("No free slot for a Bigin call")
             time.sleep(delay + random.random() * delay)  # noqa: S311 - jitter
             delay = min(delay * 2, 0.02)
         try:
@@ -144,7 +148,7 @@ class SlotPool:
             except queue.Empty:
                 delay = min(delay * 2, 0.05)
             if time.monotonic() > deadline:
-                raise TimeoutError("No free slot for a Bigin call")
+                raise NoFreeSlot("No free slot for a Bigin call")
 
     def renew(self) -> None:
         if self.held:

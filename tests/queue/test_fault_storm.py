@@ -42,7 +42,9 @@ def test_fault_storm_loses_nothing_and_duplicates_nothing(synced, staff, setting
             for module, count in MODULE_ROWS.items() for i in range(count)]
     Row.objects.bulk_create(rows)
     assert Row.objects.count() == 2000
-    synced.knobs(rate_500=0.05, rate_429=0.05, rate_drop=0.05, token_throttle=False, seed=7)
+    # The sandbox's search index trails inserts by 0.2 s, inside the 0.3 s the app waits.
+    synced.knobs(rate_500=0.05, rate_429=0.05, rate_drop=0.05, token_throttle=False, seed=7,
+                 search_lag_seconds=0.2)
 
     stop = threading.Event()
 
@@ -61,8 +63,11 @@ def test_fault_storm_loses_nothing_and_duplicates_nothing(synced, staff, setting
 
     outcomes = Counter(Row.objects.values_list("status", flat=True))
     assert Row.objects.count() == 2000
-    assert set(outcomes) <= {Row.Status.CREATED, Row.Status.FAILED, Row.Status.NEEDS_REVIEW}, \
-        outcomes
+    # Every payload is valid, so a FAILED row could only be a blind resend that Bigin refused
+    # as a duplicate; and only Calls (no entry key, no unique field) may need a person.
+    assert set(outcomes) <= {Row.Status.CREATED, Row.Status.NEEDS_REVIEW}, outcomes
+    assert set(Row.objects.filter(status=Row.Status.NEEDS_REVIEW)
+               .values_list("module", flat=True)) <= {"Calls"}
     stats = synced.stats()
     assert stats["drops"] > 0 and stats["responses_500"] > 0 and stats["responses_429"] > 0
 

@@ -237,6 +237,29 @@ def test_a_token_refused_even_after_a_refresh_is_retried_then_stops_the_run(
     assert Attempt.objects.filter(run=run, outcome="retry").count() == 3
 
 
+def test_no_free_call_slot_puts_the_rows_back_unsent(synced, staff, monkeypatch):
+    from contextlib import contextmanager
+
+    from bigin_ui.queue.slots import NoFreeSlot, SlotPool
+
+    @contextmanager
+    def all_taken(self, *, wait=600.0):
+        raise NoFreeSlot("No free slot for a Bigin call")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(SlotPool, "slot", all_taken)
+    row = queue_contact(staff, "Patient", "patient@example.com")
+    run = start_run(user=staff, owner=staff)
+    row.refresh_from_db()
+    run.refresh_from_db()
+    # Never sent, so never "unknown": back to pending, and no credit or call counted.
+    assert row.status == Row.Status.PENDING and "busy" in row.last_problem
+    attempt = Attempt.objects.get(rows=row)
+    assert (attempt.outcome, attempt.credits) == ("not_sent", 0)
+    assert run.calls == 0
+    assert not [r for r in synced.records("Contacts") if r.get("Last_Name") == "Patient"]
+
+
 def test_credit_allowance_stops_the_run(synced, staff, settings):
     settings.BIGIN_DAILY_CREDITS = 1
     settings.BIGIN_BATCH_SIZE = 10

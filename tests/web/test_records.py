@@ -91,3 +91,15 @@ def test_submit_with_workflows_leaves_bigins_default(sales_client, sales_user,
     Row.objects.create(module="Contacts", owner=sales_user, payload={"Last_Name": "Q"})
     sales_client.post(reverse("submit"), {"workflows_shown": "1", "workflows": "1"})
     assert SubmissionRun.objects.get().trigger is None
+
+
+def test_my_rows_shows_only_my_own_runs_progress(sales_client, sales_user, admin_user,
+                                                 contacts_metadata):
+    from bigin_ui.queue.models import SubmissionRun
+
+    mine = SubmissionRun.objects.create(created_by=sales_user, status="finished")
+    theirs = SubmissionRun.objects.create(created_by=admin_user, status="finished")
+    assert 'data-testid="run-progress"' in sales_client.get(
+        f"/records/?run={mine.pk}").content.decode()
+    assert 'data-testid="run-progress"' not in sales_client.get(
+        f"/records/?run={theirs.pk}").content.decode()

@@ -62,7 +62,10 @@ def my_rows(request: HtmxHttpRequest) -> HttpResponse:
     run = None
     run_id = request.GET.get("run", "")
     if run_id.isdigit():
-        run = SubmissionRun.objects.filter(pk=run_id).first()
+        runs = SubmissionRun.objects.all()
+        if not is_admin(request.user):
+            runs = runs.filter(created_by=request.user)  # as on the run page
+        run = runs.filter(pk=run_id).first()
     context = {
         "page": page,
         "counts": counts,
