@@ -184,6 +184,16 @@ def test_lookup_accepts_a_bigin_id_or_a_queued_row():
     assert not ok(m, {"id": "Acme Inc"}, ctx)
 
 
+def test_multiselectlookup_takes_a_list_of_bigin_ids_or_queued_rows():
+    m = meta("Secondary_Contacts", "multiselectlookup", json_type="jsonarray")
+    ctx = Context(pending_row_ids=lambda pk: pk == "7")
+    assert ok(m, [{"id": "2034020000000489159"}, {"$row": 7}], ctx)
+    assert not ok(m, {"id": "2034020000000489159"}, ctx)  # one object, not a list
+    assert not ok(m, [{"id": "2034020000000489159"}, {"$row": 8}], ctx)
+    assert not ok(m, [{"id": "Ann Smith"}], ctx)
+    assert not ok(m, ["2034020000000489159"], ctx)
+
+
 def test_owner_must_be_a_synced_user():
     m = meta("Owner", "ownerlookup")
     ctx = Context(user_ids=frozenset({"111"}))

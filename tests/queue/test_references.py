@@ -20,3 +20,10 @@ def test_resolving_puts_in_the_parents_bigin_id():
 def test_a_parent_without_an_id_cannot_be_resolved():
     with pytest.raises(KeyError):
         resolve_refs({"Account_Name": {"$row": 3}}, {}.get)
+
+
+def test_queued_rows_inside_a_multiselect_lookup_are_resolved_in_place():
+    payload = {"Secondary_Contacts": [{"id": "900"}, {"$row": 4}]}
+    assert sorted(iter_row_refs(payload)) == [4]
+    assert resolve_refs(payload, {4: "222"}.get) == {
+        "Secondary_Contacts": [{"id": "900"}, {"id": "222"}]}

@@ -40,7 +40,7 @@ ALSO_POSTED: dict[str, tuple[str, dict, dict[str, int]]] = {
     "row_detail": ("post", {"pk": "own"}, {"anon": ANON_LOGIN, "sales": 400, "admin": 400}),
     "connection": ("post", {}, {"anon": ANON_LOGIN, "sales": 403, "admin": 400}),
 }
-CASES = [(name, spec) for name, spec in TABLE.items()] + [
+CASES = list(TABLE.items()) + [
     (f"{name} (POST)", spec) for name, spec in ALSO_POSTED.items()]
 
 
