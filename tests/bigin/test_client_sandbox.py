@@ -140,3 +140,25 @@ def test_unreachable_server_is_a_transport_error(client_for, settings, db):
                                  accounts_url="http://127.0.0.1:9")
     with pytest.raises(TransportError):
         client_for(config).get_fields("Contacts")
+
+
+def test_the_token_is_refreshed_five_minutes_before_it_expires(sandbox):
+    import requests
+
+    from bigin_ui.bigin.auth import MemoryTokenStore, OAuthClient
+    from bigin_ui.connection.services import sandbox_config
+
+    config = sandbox_config()
+    now = [1_000_000.0]
+    auth = OAuthClient(accounts_url=config.accounts_url, client_id=config.client_id,
+                       client_secret=config.client_secret, refresh_token=config.refresh_token,
+                       store=MemoryTokenStore(), session=requests.Session(),
+                       clock=lambda: now[0])
+    first = auth.token()
+    lifetime = first.expires_at - now[0]
+    assert lifetime > 600  # the sandbox issues hour-long tokens, as Zoho does
+    now[0] = first.expires_at - 301  # just over five minutes left: keep it
+    assert auth.token().access_token == first.access_token
+    now[0] = first.expires_at - 299  # under five minutes left: refresh
+    assert auth.token().access_token != first.access_token
+    assert auth.refresh_count == 2
