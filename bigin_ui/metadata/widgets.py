@@ -128,7 +128,31 @@ class LinesField(forms.Field):
         return list(value or [])
 
 
-class RecurrenceWidget(forms.MultiWidget):
+def part_class(widget: forms.Widget) -> str:
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        return "form-check-input"
+    if isinstance(widget, forms.Select):
+        return "form-select form-select-sm"
+    return "form-control form-control-sm"
+
+
+class StyledParts(forms.MultiWidget):
+    """A MultiWidget whose parts each get their own Bootstrap class.
+
+    The form layout gives the whole field and each part ``form-control``, which turned
+    checkboxes into empty text boxes and selects into plain ones.
+    """
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        # crispy appends its classes to each part's attrs in place; set them right each time.
+        for part in self.widgets:
+            part.attrs["class"] = part_class(part)
+        self.attrs.pop("class", None)
+        attrs = {k: v for k, v in (attrs or {}).items() if k != "class"}
+        return super().get_context(name, value, attrs)
+
+
+class RecurrenceWidget(StyledParts):
     template_name = "widgets/recurrence.html"
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
@@ -258,7 +282,7 @@ ALARM_ACTIONS = [("", "No reminder"), ("EMAIL", "E-mail"), ("POPUP", "Pop-up")]
 ALARM_UNITS = [("D", "days before"), ("W", "weeks before")]
 
 
-class AlarmWidget(forms.MultiWidget):
+class AlarmWidget(StyledParts):
     template_name = "widgets/alarm.html"
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
@@ -303,7 +327,7 @@ class AlarmField(forms.MultiValueField):
                 "time": time}
 
 
-class ParticipantsWidget(forms.MultiWidget):
+class ParticipantsWidget(StyledParts):
     template_name = "widgets/participants.html"
 
     def __init__(self, users: Sequence[tuple[str, str]], contacts: forms.Widget,

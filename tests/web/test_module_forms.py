@@ -159,3 +159,15 @@ def test_a_deactivated_bigin_user_is_refused_as_participant(synced, sales_client
         "End_DateTime": "2026-12-07T11:00", "Participants_users": [DEACTIVATED_USER]})
     assert response.status_code == 400
     assert not Row.objects.exists()
+
+
+def test_the_parts_of_compound_fields_get_their_own_bootstrap_classes(synced, sales_client):
+    import re
+
+    html = sales_client.get("/records/Events/new/").content.decode()
+    weekday = re.search(r'<input[^>]*name="Recurring_Activity_byday"[^>]*>', html).group(0)
+    assert 'class="form-check-input"' in weekday
+    frequency = re.search(r'<select[^>]*name="Recurring_Activity_freq"[^>]*>', html).group(0)
+    assert "form-select" in frequency and "form-control" not in frequency
+    user = re.search(r'<input[^>]*type="checkbox"[^>]*name="Participants_users"[^>]*>', html)
+    assert user and "form-control" not in user.group(0)
