@@ -25,6 +25,14 @@
     input.dispatchEvent(new Event("change", { bubbles: true }));
   });
 
+  // When a submission run finishes (the run panel's last poll says so), load the page
+  // again once: the rows, their counts, the Submit button and the credits in the
+  // navigation all change with the outcome, not just the panel. Without scripts, a reload
+  // by hand shows the same.
+  document.body.addEventListener("runFinished", function () {
+    window.location.reload();
+  });
+
   // With scripts on, htmx redraws dependent choices itself, so the no-JS "update" buttons
   // go (a class on <html>, so content swapped in later is covered too; see app.css).
   document.documentElement.classList.add("js");

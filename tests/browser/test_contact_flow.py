@@ -32,6 +32,9 @@ def test_enter_a_contact_submit_it_and_see_the_bigin_id(synced, live_server, log
     expect(page.get_by_test_id("run-progress")).to_be_visible()
     expect(row.get_by_test_id("bigin-id")).to_have_text(re.compile(r"^\d{19}$"), timeout=15000)
     expect(row.locator("[data-status]")).to_have_text("Created")
+    # The whole page catches up with the outcome, not only the run panel.
+    expect(page.get_by_test_id("submit-button")).to_be_disabled()
+    expect(page.get_by_test_id("submit-button")).to_contain_text("Submit 0 pending rows")
     snap(page, "my-rows")
 
     stored = Row.objects.get(payload__Last_Name="Browserton")

@@ -42,6 +42,9 @@ class Command(BaseCommand):
 
         call_command("migrate", interactive=False, verbosity=0)
         call_command("migrate", database="sandbox", interactive=False, verbosity=0)
+        # WhiteNoise serves static files from STATIC_ROOT with caching headers (and warns at
+        # every start while the directory does not exist).
+        call_command("collectstatic", interactive=False, verbosity=0)
 
         from bigin_ui.connection.services import active_config
 
