@@ -87,6 +87,9 @@ class Command(BaseCommand):
                     child.kill()
 
         signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
+        # Started from a script in the background, a process inherits "ignore SIGINT"; then
+        # an interrupt would stop the children but not this process. Take it back.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             self._wait_until_up(f"{base_url}/healthz", children)
             self._sync_if_needed(config.is_sandbox)
