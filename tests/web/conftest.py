@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import Client
 
 from bigin_ui.roles import ADMIN_GROUP, SALES_GROUP
 from tests.factories import store_contacts_metadata
@@ -29,4 +30,12 @@ def admin_user(django_user_model):
 @pytest.fixture
 def sales_client(client, sales_user):
     client.force_login(sales_user)
+    return client
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    """A logged-in member of the admins' group (not pytest-django's superuser)."""
+    client = Client()
+    client.force_login(admin_user)
     return client

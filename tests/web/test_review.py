@@ -28,13 +28,6 @@ SCRIPT = "<script>alert(1)</script>"
 
 
 @pytest.fixture
-def admin_client(admin_user):
-    client = Client()
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
 def offline(settings, contacts_metadata):
     """Contacts metadata and a sandbox address where nothing listens: no call can succeed."""
     settings.BIGIN_SANDBOX_URL = "http://127.0.0.1:9/sandbox"
