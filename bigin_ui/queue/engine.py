@@ -439,12 +439,13 @@ def apply_results(ctx: RunContext, claim: str, rows: list[Row], response: WriteR
 def _back_to_pending(claim: str, rows: list[Row], reason: str) -> None:
     """Unsent rows go back to the queue, out of this run, so the run does not loop on them;
     the next submit takes them again."""
+    # One statement: were "pending" and "out of the run" two, the run's next claim could
+    # take the rows again in between (seen on PostgreSQL).
     settle(
         claim=claim,
-        updates={r.pk: {"status": Row.Status.PENDING, "last_problem": reason} for r in rows},
+        updates={r.pk: {"status": Row.Status.PENDING, "last_problem": reason, "run": None}
+                 for r in rows},
     )
-    Row.objects.filter(pk__in=[r.pk for r in rows], claim=claim,
-                       status=Row.Status.PENDING).update(run=None)
 
 
 def _fail_all(ctx: RunContext, claim: str, rows: list[Row], exc: BiginError) -> None:

@@ -96,6 +96,29 @@ def test_two_workers_and_a_double_submitted_run_send_each_row_once(
     assert SubmissionRun.objects.get(pk=run.pk).status == SubmissionRun.Status.FINISHED
 
 
+def test_two_runs_on_two_workers_stay_under_one_shared_call_cap(
+        synced, live_server, staff, database_tasks, tmp_path, django_user_model):
+    other = django_user_model.objects.create_user("otto", "otto@example.com", "pw-sales-123")
+    rows = queue_contacts(staff, 100, "capa") + queue_contacts(other, 100, "capb")
+    # Bigin's cap and ours are both 2; each run alone would happily use both slots.
+    env = app_env(f"{live_server.url}/sandbox", BIGIN_MAX_CONCURRENCY="2",
+                  BIGIN_BATCH_SIZE="10")
+    synced.knobs(latency_ms=150, max_concurrency=2)
+    start_run(user=staff, owner=staff)
+    start_run(user=other, owner=other)
+    workers = [start_worker(env, tmp_path / f"w{i}.log") for i in range(2)]
+    try:
+        wait_until(lambda: statuses(rows) == [Row.Status.CREATED], timeout=90,
+                   message="both runs' rows created")
+    finally:
+        for worker in workers:
+            stop(worker)
+    stats = synced.stats()
+    assert stats["responses_429"] == 0
+    assert stats["max_in_flight"] == 2  # the cap was used, and never exceeded
+    assert Attempt.objects.filter(kind="insert").count() == 20
+
+
 COLD_START = textwrap.dedent("""
     import sys, time
     import django
