@@ -25,8 +25,8 @@ class RowCall:
 def own_entry(body: Any, index: int) -> Any:
     """``body`` with its ``data`` list reduced to the entry at ``index``.
 
-    A body without a per-record ``data`` list (a request-level error, a search) is about the
-    whole call and is returned as it is.
+    A body without a per-record ``data`` list (a request-level error) is about the whole
+    call and is returned as it is.
     """
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         return body
@@ -44,11 +44,15 @@ def row_calls(row: Row, *, limit: int = 50) -> list[RowCall]:
     for link in links:
         attempt = link.attempt
         body = attempt.request_body
-        total = len(body["data"]) if isinstance(body, dict) and isinstance(
-            body.get("data"), list) else 1
-        calls.append(RowCall(
-            attempt=attempt, index=link.index, total=total,
-            request=own_entry(attempt.request_body, link.index),
-            response=own_entry(attempt.response_body, link.index),
-        ))
+        if isinstance(body, dict) and isinstance(body.get("data"), list):
+            # An insert or upsert: data[i] of the request and of the answer are this row's.
+            calls.append(RowCall(
+                attempt=attempt, index=link.index, total=len(body["data"]),
+                request=own_entry(body, link.index),
+                response=own_entry(attempt.response_body, link.index),
+            ))
+        else:
+            # A search for this row's own value: the whole exchange is about this row.
+            calls.append(RowCall(attempt=attempt, index=0, total=1, request=body,
+                                 response=attempt.response_body))
     return calls

@@ -576,6 +576,23 @@ def test_a_rows_calls_show_only_its_own_record_not_colleagues(sales_client, sale
     assert '"111"' not in calls
 
 
+def test_a_search_made_for_a_row_is_shown_whole(admin_client, sales_user, offline):
+    row = create_row(module="Contacts", owner=sales_user,
+                     payload={"Last_Name": "Sought", "Email": "sought@example.com"})
+    attempt = Attempt.objects.create(
+        module="Contacts", kind="search", started_at=timezone.now(), http_status=200,
+        request_body={"criteria": "(Email:equals:sought@example.com)"},
+        response_body={"data": [{"id": "111", "Email": "sought@example.com"},
+                                {"id": "222", "Email": "sought@example.com"}]},
+        outcome="search")
+    AttemptRow.objects.create(attempt=attempt, row=row, index=0)
+    html = admin_client.get(reverse("row_detail", args=[row.pk])).content.decode()
+    calls = text_of(html.split("Calls to Bigin")[1])
+    assert "(Email:equals:sought@example.com)" in calls
+    assert '"111"' in calls and '"222"' in calls
+    assert "record 1 of" not in calls
+
+
 # --- sales staff ---------------------------------------------------------------------------
 
 
