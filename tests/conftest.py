@@ -1,4 +1,5 @@
-"""Shared fixtures: the sandbox over real HTTP, users, and Playwright on Debian's Chromium."""
+"""Shared fixtures: the sandbox over real HTTP, users in their roles, and Playwright on
+Debian's Chromium."""
 
 from __future__ import annotations
 
@@ -72,3 +73,41 @@ def synced(sandbox, client_for):
     report = sync_metadata(client=client_for())
     assert report.ok, report
     return sandbox
+
+
+@pytest.fixture
+def sales_user(django_user_model):
+    from django.contrib.auth.models import Group
+
+    from bigin_ui.roles import SALES_GROUP
+
+    user = django_user_model.objects.create_user("sam", "sam@example.com", "pw-sales-123")
+    user.groups.add(Group.objects.get_or_create(name=SALES_GROUP)[0])
+    return user
+
+
+@pytest.fixture
+def admin_user(django_user_model):
+    from django.contrib.auth.models import Group
+
+    from bigin_ui.roles import ADMIN_GROUP
+
+    user = django_user_model.objects.create_user("ada", "admin@example.com", "pw-admin-123")
+    user.groups.add(Group.objects.get_or_create(name=ADMIN_GROUP)[0])
+    return user
+
+
+@pytest.fixture
+def sales_client(client, sales_user):
+    client.force_login(sales_user)
+    return client
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    """A logged-in member of the admins' group (not pytest-django's superuser)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(admin_user)
+    return client

@@ -11,31 +11,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from bigin_ui.metadata.models import MetadataChange
 from bigin_ui.queue.models import Row
 from bigin_ui.queue.rows import create_row
 from bigin_ui.queue.runs import start_run
-from bigin_ui.roles import SALES_GROUP
 
 
 def sync() -> None:
     call_command("bigin_sync", stdout=None)
 
 
-@pytest.fixture
-def staff(django_user_model):
-    user = django_user_model.objects.create_user("sam", "sam@example.com", "pw-sales-123")
-    user.groups.add(Group.objects.get_or_create(name=SALES_GROUP)[0])
-    return user
-
-
-@pytest.fixture
-def sales_client(client, staff):
-    client.force_login(staff)
-    return client
 
 
 # -- new fields ---------------------------------------------------------------------------------
@@ -108,11 +95,11 @@ CHANGES = {
 
 
 @pytest.fixture(params=list(CHANGES))
-def changed(request, synced, staff) -> tuple[Change, Row, Row]:
+def changed(request, synced, sales_user) -> tuple[Change, Row, Row]:
     """Two rows queued under the old rules, then the change made in Bigin and synced."""
     change = CHANGES[request.param]
-    refused = create_row(module=change.module, payload=change.refused, owner=staff)
-    passing = create_row(module=change.module, payload=change.passing, owner=staff)
+    refused = create_row(module=change.module, payload=change.refused, owner=sales_user)
+    passing = create_row(module=change.module, payload=change.passing, owner=sales_user)
     synced.fields(module=change.module, update=change.field, changes=change.changes)
     sync()
     refused.refresh_from_db()
@@ -131,9 +118,9 @@ def test_a_row_that_still_passes_is_untouched(changed):
     assert (passing.status, passing.hold, passing.hold_reason) == (Row.Status.PENDING, "", "")
 
 
-def test_a_held_row_is_not_submitted(changed, synced, staff):
+def test_a_held_row_is_not_submitted(changed, synced, sales_user):
     change, refused, passing = changed
-    run = start_run(user=staff, owner=staff)
+    run = start_run(user=sales_user, owner=sales_user)
     refused.refresh_from_db()
     passing.refresh_from_db()
     assert run.rows_total == 1
