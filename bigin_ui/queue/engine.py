@@ -26,8 +26,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, transaction
-from django.db.models import Count, F, Q
+from django.db import DatabaseError, connections, transaction
+from django.db.models import Count, F, Q, Subquery
 from django.utils import timezone
 
 from bigin_ui.bigin.client import BiginClient
@@ -484,16 +484,35 @@ class Heartbeat(threading.Thread):
     def run(self) -> None:
         try:
             while not self.done.wait(self.every):
-                heartbeat(self.ctx.run)
-                self.ctx.slots.renew()
-                with self.ctx.lock:
-                    claims = list(self.ctx.claims)
-                if claims:
-                    Row.objects.filter(claim__in=claims, status=Row.Status.SENDING).update(
-                        lease_until=timezone.now() + timedelta(seconds=lease_seconds())
-                    )
+                try:
+                    self.beat()
+                except DatabaseError:
+                    # One missed beat is harmless (leases outlast several); a dead heartbeat
+                    # thread would let the run's rows look abandoned.
+                    log.warning("Heartbeat of run %s failed; trying again", self.ctx.run.pk,
+                                exc_info=True)
         finally:
             connections.close_all()
+
+    def beat(self) -> None:
+        heartbeat(self.ctx.run)
+        self.ctx.slots.renew()
+        with self.ctx.lock:
+            claims = list(self.ctx.claims)
+        if not claims:
+            return
+        with transaction.atomic():
+            # Rows a batch is settling at this moment are locked by it and need no new
+            # lease: skip them instead of waiting, which deadlocked with that batch on
+            # PostgreSQL (the two lock the same rows in different orders).
+            free = (
+                Row.objects.select_for_update(skip_locked=True)
+                .filter(claim__in=claims, status=Row.Status.SENDING)
+                .values("pk")
+            )
+            Row.objects.filter(pk__in=Subquery(free)).update(
+                lease_until=timezone.now() + timedelta(seconds=lease_seconds())
+            )
 
     def stop(self) -> None:
         self.done.set()

@@ -286,3 +286,50 @@ def test_rows_bigin_already_has_are_held_when_checking_first(synced, staff, sett
     assert (row.status, row.hold) == (Row.Status.PENDING, Row.Hold.EXISTS)
     assert row.error_details["existing_id"] == existing["id"]
     assert fresh.status == Row.Status.CREATED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_renews_leases_and_skips_rows_being_settled(staff):
+    import datetime as dt
+    import threading
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from bigin_ui.queue.engine import Heartbeat, RunContext
+
+    run = SubmissionRun.objects.create(created_by=staff, status="running")
+    old = timezone.now() - dt.timedelta(minutes=1)
+    free, busy = (Row.objects.create(module="Contacts", owner=staff, payload={"Last_Name": n},
+                                     status=Row.Status.SENDING, claim=c, run=run,
+                                     lease_until=old)
+                  for n, c in (("Free", "c1"), ("Busy", "c2")))
+    ctx = RunContext(run=run, client=None, started_by="test")
+    ctx.claims.update({"c1", "c2"})
+    locked, release = threading.Event(), threading.Event()
+
+    def settle_slowly():  # another connection holds the busy row, as a settling batch does
+        with transaction.atomic():
+            Row.objects.select_for_update().get(pk=busy.pk)
+            locked.set()
+            release.wait(10)
+        connection.close()
+
+    row_locks = connection.vendor == "postgresql"  # SQLite locks the whole file instead
+    holder = threading.Thread(target=settle_slowly)
+    if row_locks:
+        holder.start()
+        locked.wait(10)
+    try:
+        Heartbeat(ctx).beat()
+    finally:
+        release.set()
+        if row_locks:
+            holder.join()
+    free.refresh_from_db()
+    busy.refresh_from_db()
+    assert free.lease_until > timezone.now()
+    if row_locks:
+        assert busy.lease_until == old
+    else:
+        assert busy.lease_until > timezone.now()
