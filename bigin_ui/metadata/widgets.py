@@ -130,7 +130,7 @@ class LinesField(forms.Field):
 
 def part_class(widget: forms.Widget) -> str:
     if isinstance(widget, forms.CheckboxSelectMultiple):
-        return "form-check-input"
+        return ""  # Django puts it on the list's box too; plain checkboxes are styled by CSS
     if isinstance(widget, forms.Select):
         return "form-select form-select-sm"
     return "form-control form-control-sm"

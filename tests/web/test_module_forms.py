@@ -166,7 +166,9 @@ def test_the_parts_of_compound_fields_get_their_own_bootstrap_classes(synced, sa
 
     html = sales_client.get("/records/Events/new/").content.decode()
     weekday = re.search(r'<input[^>]*name="Recurring_Activity_byday"[^>]*>', html).group(0)
-    assert 'class="form-check-input"' in weekday
+    assert 'type="checkbox"' in weekday and "form-control" not in weekday
+    weekdays = re.search(r'<div id="id_Recurring_Activity_4"[^>]*>', html).group(0)
+    assert "form-c" not in weekdays  # the list's box is not styled as one input
     frequency = re.search(r'<select[^>]*name="Recurring_Activity_freq"[^>]*>', html).group(0)
     assert "form-select" in frequency and "form-control" not in frequency
     user = re.search(r'<input[^>]*type="checkbox"[^>]*name="Participants_users"[^>]*>', html)

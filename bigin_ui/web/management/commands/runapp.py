@@ -75,7 +75,13 @@ class Command(BaseCommand):
                       "--interval", "0.5"]
             children.append(subprocess.Popen(worker, env=env, cwd=settings.BASE_DIR))
 
-        def stop(*_: Any) -> None:
+        def stop(*_: Any, grace: float = 0.0) -> None:
+            # After a Ctrl-C the children got the interrupt too and are already stopping; a
+            # second signal would make the worker abort its task, so give them a moment.
+            deadline = time.monotonic() + grace
+            while grace and time.monotonic() < deadline and any(
+                    child.poll() is None for child in children):
+                time.sleep(0.1)
             for child in children:
                 if child.poll() is None:
                     child.send_signal(signal.SIGTERM)
@@ -102,7 +108,7 @@ class Command(BaseCommand):
             raise CommandError(f"A process stopped unexpectedly: {failed}")
         except KeyboardInterrupt:
             self.stdout.write("\nStopping the web server and the worker …")
-            stop()
+            stop(grace=5.0)
 
     def _wait_until_up(self, url: str, children: list[subprocess.Popen[bytes]]) -> None:
         deadline = time.monotonic() + 60
