@@ -36,6 +36,16 @@ def statuses(rows):
                                                                                   flat=True)))
 
 
+def two_workers_until_created(env, rows, tmp_path, *, timeout):
+    workers = [start_worker(env, tmp_path / f"w{i}.log") for i in range(2)]
+    try:
+        wait_until(lambda: statuses(rows) == [Row.Status.CREATED], timeout=timeout,
+                   message="all rows created")
+    finally:
+        for worker in workers:
+            stop(worker)
+
+
 def sandbox_emails(sandbox, prefix):
     return [r["Email"] for r in sandbox.records("Contacts")
             if str(r.get("Email", "")).startswith(prefix)]
@@ -83,13 +93,7 @@ def test_two_workers_and_a_double_submitted_run_send_each_row_once(
     run_submission.enqueue(run_id=run.pk)  # the same run queued a second time
     again = start_run(user=staff, owner=staff)  # a double click
     assert again.rows_total == 0
-    workers = [start_worker(env, tmp_path / f"w{i}.log") for i in range(2)]
-    try:
-        wait_until(lambda: statuses(rows) == [Row.Status.CREATED], timeout=60,
-                   message="all rows created")
-    finally:
-        for worker in workers:
-            stop(worker)
+    two_workers_until_created(env, rows, tmp_path, timeout=60)
     sends = Attempt.objects.filter(kind="insert").values_list("rows", flat=True)
     assert sorted(sends) == sorted(r.pk for r in rows)  # every row in exactly one call
     assert len(sandbox_emails(synced, "twice")) == 250
@@ -106,13 +110,7 @@ def test_two_runs_on_two_workers_stay_under_one_shared_call_cap(
     synced.knobs(latency_ms=150, max_concurrency=2)
     start_run(user=staff, owner=staff)
     start_run(user=other, owner=other)
-    workers = [start_worker(env, tmp_path / f"w{i}.log") for i in range(2)]
-    try:
-        wait_until(lambda: statuses(rows) == [Row.Status.CREATED], timeout=90,
-                   message="both runs' rows created")
-    finally:
-        for worker in workers:
-            stop(worker)
+    two_workers_until_created(env, rows, tmp_path, timeout=90)
     stats = synced.stats()
     assert stats["responses_429"] == 0
     assert stats["max_in_flight"] == 2  # the cap was used, and never exceeded
