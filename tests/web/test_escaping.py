@@ -1,0 +1,152 @@
+"""Text from Bigin (or the sandbox) carrying script is shown escaped on every page.
+
+The hostile values go in the way they would in production: a Bigin admin's field label,
+tooltip and picklist value through the sandbox's customisation API, a record name through
+Bigin's API, and Bigin's error message on a rejected row. Then every page of the URL conf
+that answers GET is fetched as the row's owner and as an admin.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from bigin_ui.queue.models import Row, SubmissionRun
+from bigin_ui.queue.rows import create_row
+from bigin_ui.queue.runs import start_run
+
+SCRIPT = "<script>alert(1)</script>"
+ATTRIBUTE = '"><img src=x onerror=alert(1)>'
+HOSTILE = f"Evil {SCRIPT}{ATTRIBUTE}"
+# What must never reach a page unescaped.
+RAW_MARKERS = ("<script>alert(1)", "<img src=x onerror")
+
+
+def get_patterns(patterns=None, prefix: str = ""):
+    """(route, name, kwarg names) of every URL pattern, admin's excepted (Django's own)."""
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            if pattern.app_name == "admin":
+                continue
+            yield from get_patterns(pattern.url_patterns, route)
+        elif isinstance(pattern, URLPattern):
+            yield route, pattern.name, list(pattern.pattern.converters)
+
+
+def fill(route: str, name: str, params: list[str], values: dict[str, str]) -> str:
+    path = route
+    for param in params:
+        if param == "pk":
+            value = values["run"] if name == "run_status" else values["row"]
+        else:
+            value = values.get(param, "x")
+        path = path.replace(f"<{param}>", value)
+        for converter in ("int", "str", "path", "slug"):
+            path = path.replace(f"<{converter}:{param}>", value)
+    return "/" + path
+
+
+@pytest.fixture
+def hostile(synced, sales_user, admin_user):
+    """A sandbox and an app holding hostile text in every place Bigin's text can reach."""
+    call_command("bigin_sync", stdout=None)  # a first sync, so the next one reports changes
+    synced.fields(module="Contacts", add={
+        "api_name": "Evil_Tier", "field_label": f"Tier {ATTRIBUTE}{SCRIPT}",
+        "data_type": "picklist", "pick_list_values": [HOSTILE, "Plain"],
+        "tooltip": HOSTILE,
+    })
+    synced.fields(module="Contacts", update="Title",
+                  changes={"field_label": f"Title {SCRIPT}{ATTRIBUTE}"})
+    call_command("bigin_sync", stdout=None)
+    # A record in Bigin whose name is hostile (found by lookups, listed by the sandbox page).
+    answer = synced.api("POST", "Contacts", json={"data": [{"Last_Name": HOSTILE}]})
+    assert answer.status_code in {201, 202}, answer.text
+    # A queued row with hostile values, sent once (its call is on the row page) ...
+    created = create_row(module="Contacts", owner=sales_user,
+                         payload={"Last_Name": HOSTILE, "Evil_Tier": HOSTILE})
+    start_run(user=sales_user, origin="web", row_ids=[created.pk])
+    created.refresh_from_db()
+    assert created.status == Row.Status.CREATED, created.error_message
+    # ... and a row Bigin refused with a hostile message, on the hostile field.
+    failed = create_row(module="Contacts", owner=sales_user,
+                        payload={"Last_Name": HOSTILE, "Evil_Tier": HOSTILE})
+    Row.objects.filter(pk=failed.pk).update(
+        status=Row.Status.FAILED, error_code="INVALID_DATA", error_message=HOSTILE,
+        error_field="Evil_Tier", error_details={"api_name": "Evil_Tier",
+                                                "expected_data_type": HOSTILE})
+    run = SubmissionRun.objects.create(created_by=sales_user, message=HOSTILE,
+                                       status=SubmissionRun.Status.FINISHED)
+    record_id = synced.records("Contacts")[0]["id"]
+    return {"row": str(failed.pk), "created": str(created.pk), "run": str(run.pk),
+            "module": "Contacts", "record_id": record_id}
+
+
+def _clients(sales_user, admin_user) -> dict[str, Client]:
+    clients = {}
+    for role, user in (("owner", sales_user), ("admin", admin_user)):
+        client = Client()
+        client.force_login(user)
+        clients[role] = client
+    return clients
+
+
+def test_hostile_text_is_escaped_on_every_page(hostile, sales_user, admin_user):
+    clients = _clients(sales_user, admin_user)
+    query = {"q": "Evil", "module": "Contacts", "target": "Account_Name"}
+    pages_seen = {}
+    for route, name, params in get_patterns():
+        url = fill(route, name, params, hostile)
+        for role, client in clients.items():
+            urls = [url]
+            if name == "row_detail":
+                urls.append(fill(route, name, params, {**hostile, "row": hostile["created"]}))
+            for target in urls:
+                response = client.get(target, query)
+                if not response.get("Content-Type", "").startswith("text/html"):
+                    continue
+                body = b"".join(response) if response.streaming else response.content
+                text = body.decode()
+                for marker in RAW_MARKERS:
+                    assert marker not in text, f"{role} GET {target}: {marker!r} unescaped"
+                pages_seen[(role, target)] = text
+    # The oracle only counts if the hostile text did reach the pages that show it, escaped.
+    escaped_script = html.escape(SCRIPT, quote=False)
+    new_form = pages_seen[("owner", "/records/Contacts/new/")]
+    assert escaped_script in new_form  # tooltip, label and picklist value
+    row_page = pages_seen[("owner", f"/rows/{hostile['row']}/")]
+    assert escaped_script in row_page  # Bigin's error message
+    assert escaped_script in pages_seen[("admin", "/review/")]
+    assert escaped_script in pages_seen[("admin", "/settings/connection/")]  # metadata changes
+    assert escaped_script in pages_seen[("owner", "/lookup/Contacts/")]  # a Bigin record name
+    assert escaped_script in pages_seen[("owner", "/sandbox/")]  # the sandbox's recent records
+    assert len({target for _role, target in pages_seen}) >= 10
+
+
+def test_a_hostile_tooltip_is_not_markup_in_the_form(hostile, sales_user):
+    client = Client()
+    client.force_login(sales_user)
+    text = client.get("/records/Contacts/new/").content.decode()
+    assert html.escape(HOSTILE) in text or html.escape(HOSTILE, quote=False) in text
+
+
+def test_no_template_or_module_marks_text_safe():
+    """Autoescape is the only defence the templates need; nothing opts out of it."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    opt_outs = re.compile(r"\|\s*safe\b|\|\s*safeseq\b|autoescape\s+off|mark_safe|SafeString"
+                          r"|format_html|SafeText")
+    offenders = []
+    for folder, pattern in (("templates", "*.html"), ("bigin_ui", "*.html"),
+                            ("bigin_ui", "*.py")):
+        for path in (root / folder).rglob(pattern):
+            for number, line in enumerate(path.read_text().splitlines(), start=1):
+                if opt_outs.search(line):
+                    offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    assert offenders == []
