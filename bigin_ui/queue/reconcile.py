@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -19,21 +18,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from bigin_ui.bigin.errors import BiginError
-from bigin_ui.metadata.schema import get_schema
-from bigin_ui.queue.attempts import begin_attempt, finish_attempt, settle
+from bigin_ui.queue.attempts import settle
+from bigin_ui.queue.context import RunContext, entry_key_field
 from bigin_ui.queue.models import Row, RowEvent
 from bigin_ui.queue.references import iter_row_refs, resolve_refs
-
-if TYPE_CHECKING:
-    from bigin_ui.queue.engine import RunContext
+from bigin_ui.queue.search import search_unique, unique_value
+from bigin_ui.queue.send import write
 
 MAX_SENDS = 4  # after this many sends with lost answers, a person decides
-
-
-def escape_criteria(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").replace(
-        ",", "\\,"
-    )
 
 
 def _take(rows: list[int]) -> str:
@@ -65,8 +57,6 @@ def reconcile_run(ctx: RunContext, modules: tuple[str, ...] | None = None) -> bo
 
 
 def _reconcile_module(ctx: RunContext, module: str, claim: str, rows: list[Row]) -> bool:
-    from bigin_ui.queue.engine import entry_key_field, write
-
     worn = [r for r in rows if r.send_count >= MAX_SENDS]
     if worn:
         _needs_review(claim, worn, f"Bigin's answer was lost {MAX_SENDS} times; check in "
@@ -101,41 +91,6 @@ def _reconcile_module(ctx: RunContext, module: str, claim: str, rows: list[Row])
         )
         return False
     return _reconcile_by_search(ctx, module, claim, rows)
-
-
-def unique_value(module: str, row: Row) -> tuple[str, str] | None:
-    try:
-        schema = get_schema(module)
-    except LookupError:
-        return None
-    for meta in schema.unique_fields:
-        value = row.payload.get(meta.api_name)
-        if isinstance(value, str) and value.strip() and meta.enterable:
-            return meta.api_name, value.strip()
-    return None
-
-
-def search_unique(
-    ctx: RunContext, module: str, row: Row, field: str, value: str
-) -> list[dict[str, Any]]:
-    criteria = f"({field}:equals:{escape_criteria(value)})"
-    attempt = begin_attempt(run=ctx.run, module=module, kind="search", rows=[row],
-                            request_body={"criteria": criteria}, started_by=ctx.started_by)
-    began = time.perf_counter()
-    try:
-        with ctx.slots.slot():
-            found = ctx.client.search(module, criteria=criteria)
-    except BiginError as exc:
-        finish_attempt(attempt, duration=exc.duration, status=exc.status,
-                       response_body=exc.body, error=str(exc), outcome="search_failed",
-                       credits=1)
-        raise
-    finish_attempt(attempt, duration=time.perf_counter() - began,
-                   status=200 if found else 204,
-                   response_body={"count": len(found),
-                                  "ids": [str(r.get("id")) for r in found][:10]},
-                   outcome="search", credits=1)
-    return [r for r in found if str(r.get(field, "")).strip().casefold() == value.casefold()]
 
 
 def _reconcile_by_search(ctx: RunContext, module: str, claim: str, rows: list[Row]) -> bool:

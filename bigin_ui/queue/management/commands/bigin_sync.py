@@ -9,6 +9,8 @@ from bigin_ui.queue.revalidate import revalidate
 
 
 class Command(BaseCommand):
+    # Lives with the queue, not the metadata app: after a sync, queued rows are checked
+    # against the new rules (queue.revalidate), and metadata must not import the queue.
     help = "Fetch field, layout and tag metadata for every module, and the org's users."
 
     def add_arguments(self, parser):

@@ -1,0 +1,84 @@
+"""What every stage of a submission run shares: its context, leases, and settings lookups.
+
+The lowest layer of the engine: claim, send, settle, recover and reconcile all import from
+here and never from each other's callers, so there is no import cycle between them.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+
+from bigin_ui.bigin.client import BiginClient
+from bigin_ui.queue.models import Row, SubmissionRun
+from bigin_ui.queue.slots import SlotPool
+
+LEVELS: tuple[tuple[str, ...], ...] = (
+    ("Accounts", "Products"),
+    ("Contacts",),
+    ("Pipelines",),
+    ("Tasks", "Events", "Calls"),
+)
+MODULE_ORDER = tuple(m for level in LEVELS for m in level)
+NOT_CREATED = [s for s in Row.Status.values if s != Row.Status.CREATED]
+
+
+def lease_seconds() -> float:
+    margin = settings.BIGIN_LEASE_MARGIN_SECONDS
+    return settings.BIGIN_CONNECT_TIMEOUT + settings.BIGIN_READ_TIMEOUT + margin
+
+
+def stale_after() -> timedelta:
+    """A running run whose heartbeat is older than this lost its worker."""
+    return timedelta(seconds=lease_seconds() + settings.BIGIN_LEASE_MARGIN_SECONDS)
+
+
+def trigger_for(run: SubmissionRun) -> list[str] | None:
+    if run.trigger is not None:
+        return list(run.trigger)
+    return [] if settings.BIGIN_TRIGGER in {"none", "off", "[]"} else None
+
+
+def entry_key_field(module: str) -> str | None:
+    """The configured entry-key field for a module, if Bigin really has it."""
+    from bigin_ui.metadata.schema import get_schema
+
+    name = settings.BIGIN_ENTRY_KEYS.get(module)
+    if not name:
+        return None
+    try:
+        schema = get_schema(module)
+    except LookupError:
+        return None
+    meta = schema.get(name)
+    return name if meta is not None and meta.unique else None
+
+
+@dataclass
+class RunContext:
+    run: SubmissionRun
+    client: BiginClient
+    started_by: str
+    stop_reason: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    claims: set[str] = field(default_factory=set)
+    slots: SlotPool = field(default_factory=lambda: SlotPool(lease=lease_seconds()))
+
+    def stop(self, reason: str) -> None:
+        with self.lock:
+            if not self.stop_reason:
+                self.stop_reason = reason
+
+    @property
+    def stopped(self) -> bool:
+        return bool(self.stop_reason)
+
+
+@dataclass
+class Batch:
+    module: str
+    claim: str
+    rows: list[Row]

@@ -1,0 +1,208 @@
+"""Sending one batch: one call to Bigin (insert or upsert), retrying what is safe to retry."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from bigin_ui.bigin.errors import (
+    AmbiguousOutcome,
+    AuthenticationError,
+    BiginError,
+    InvalidModuleError,
+    OAuthError,
+    RateLimited,
+    RecordLimitError,
+    RequestError,
+    ServerError,
+    TransportError,
+)
+from bigin_ui.queue import credits as credit_book
+from bigin_ui.queue.attempts import begin_attempt, finish_attempt, settle
+from bigin_ui.queue.claim import build_bodies
+from bigin_ui.queue.context import Batch, RunContext, trigger_for
+from bigin_ui.queue.models import Row, RowEvent
+from bigin_ui.queue.search import search_unique, unique_value
+from bigin_ui.queue.settle import apply_results, back_to_pending, fail_all
+from bigin_ui.queue.slots import NoFreeSlot
+
+log = logging.getLogger(__name__)
+
+
+def backoff_delay(attempt: int) -> float:
+    base = settings.BIGIN_RETRY_BASE_SECONDS
+    return base * (2 ** (attempt - 1)) * (0.5 + random.random())  # noqa: S311 - jitter
+
+
+def send_batch(ctx: RunContext, batch: Batch) -> None:
+    with ctx.lock:
+        ctx.claims.add(batch.claim)
+    try:
+        _send_batch(ctx, batch)
+    except Exception:
+        log.exception("Unexpected failure sending %s rows", batch.module)
+        # Never leave rows stuck in "sending": their fate is unknown, reconcile them.
+        settle(
+            claim=batch.claim,
+            updates={r.pk: {"status": Row.Status.UNKNOWN} for r in batch.rows},
+        )
+        raise
+    finally:
+        with ctx.lock:
+            ctx.claims.discard(batch.claim)
+
+
+def _send_batch(ctx: RunContext, batch: Batch) -> None:
+    rows, bodies, blocked = build_bodies(batch)
+    if blocked:
+        settle(
+            claim=batch.claim,
+            updates={
+                pk: {"status": Row.Status.PENDING, "last_problem": why}
+                for pk, why in blocked.items()
+            },
+        )
+    if rows and settings.BIGIN_CHECK_EXISTING:
+        rows, bodies = hold_existing(ctx, batch, rows, bodies)
+    if rows:
+        write(ctx, batch.module, batch.claim, rows, bodies, upsert_on=None)
+
+
+def hold_existing(
+    ctx: RunContext, batch: Batch, rows: list[Row], bodies: list[dict[str, Any]]
+) -> tuple[list[Row], list[dict[str, Any]]]:
+    """With BIGIN_CHECK_EXISTING, look each row's unique value up in Bigin before sending;
+    rows Bigin already has are held for a person instead of being rejected as duplicates."""
+    keep_rows, keep_bodies = [], []
+    for row, body in zip(rows, bodies, strict=True):
+        unique = unique_value(batch.module, row)
+        matches = []
+        if unique is not None:
+            try:
+                matches = search_unique(ctx, batch.module, row, *unique)
+            except BiginError:
+                matches = []  # the insert itself will still be checked by Bigin
+        if not matches:
+            keep_rows.append(row)
+            keep_bodies.append(body)
+            continue
+        existing = str(matches[0].get("id"))
+        reason = f"Bigin already has a {batch.module} record with this {unique[0]}: {existing}."
+        settle(claim=batch.claim, updates={row.pk: {
+            "status": Row.Status.PENDING, "hold": Row.Hold.EXISTS, "hold_reason": reason,
+            "error_details": {"existing_id": existing}}},
+            events=[RowEvent(row=row, kind="held", run=ctx.run, message=reason)])
+    return keep_rows, keep_bodies
+
+
+def write(
+    ctx: RunContext,
+    module: str,
+    claim: str,
+    rows: list[Row],
+    bodies: list[dict[str, Any]],
+    *,
+    upsert_on: str | None,
+) -> None:
+    """Send one call (insert, or upsert on ``upsert_on``), retrying what is safe to retry."""
+    trigger = trigger_for(ctx.run)
+    kind = "upsert" if upsert_on else "insert"
+    request_body: dict[str, Any] = {"data": bodies}
+    if upsert_on:
+        request_body["duplicate_check_fields"] = [upsert_on]
+    if trigger is not None:
+        request_body["trigger"] = trigger
+    cost = credit_book.write_cost(len(rows))
+    tries = 0
+    while True:
+        tries += 1
+        if ctx.stopped:
+            back_to_pending(claim, rows, ctx.stop_reason)
+            return
+        attempt = begin_attempt(run=ctx.run, module=module, kind=kind, rows=rows,
+                                request_body=request_body, started_by=ctx.started_by,
+                                credits=cost, allowance=credit_book.allowance())
+        if attempt is None:
+            ctx.stop(
+                f"Stopped at the daily credit allowance ({credit_book.allowance()} credits "
+                "in 24 hours); the remaining rows stay pending."
+            )
+            back_to_pending(claim, rows, ctx.stop_reason)
+            return
+        try:
+            with ctx.slots.slot():
+                if upsert_on:
+                    response = ctx.client.upsert_records(
+                        module, bodies, duplicate_check_fields=[upsert_on], trigger=trigger
+                    )
+                else:
+                    response = ctx.client.insert_records(module, bodies, trigger=trigger)
+        except NoFreeSlot as exc:
+            # Other submissions held every call slot for the whole wait: nothing was sent,
+            # so the rows simply wait for the next submit, and the credits are given back.
+            finish_attempt(attempt, duration=None, status=None, response_body=None,
+                           error=str(exc), outcome="not_sent", credits=0)
+            back_to_pending(claim, rows, "Bigin was busy with other submissions; "
+                             "submit again to send this row.")
+            return
+        except AmbiguousOutcome as exc:
+            _finish_failed(attempt, exc, "ambiguous", credits=cost)
+            settle(
+                claim=claim,
+                updates={r.pk: {"status": Row.Status.UNKNOWN,
+                                "last_problem": "No complete answer from Bigin: " + str(exc)}
+                         for r in rows},
+                events=[RowEvent(row=r, kind="unknown", run=ctx.run,
+                                 message="Sent, but Bigin's answer was lost; will reconcile.")
+                        for r in rows],
+            )
+            return
+        except (RateLimited, ServerError, TransportError) as exc:
+            _finish_failed(attempt, exc, "retry")
+            if tries > settings.BIGIN_MAX_RETRIES:
+                back_to_pending(
+                    claim, rows,
+                    f"Bigin kept refusing the call ({exc}); gave up after {tries} tries.",
+                )
+                return
+            time.sleep(backoff_delay(tries))
+            continue
+        except AuthenticationError as exc:
+            # Rejected even with a token refreshed a moment ago: the token can expire or be
+            # revoked between refresh and use. Retry like a 5xx; stop only if it persists.
+            _finish_failed(attempt, exc, "retry")
+            if tries > settings.BIGIN_MAX_RETRIES:
+                ctx.stop(f"Bigin refused the connection: {exc}")
+                back_to_pending(claim, rows, ctx.stop_reason)
+                return
+            time.sleep(backoff_delay(tries))
+            continue
+        except OAuthError as exc:
+            _finish_failed(attempt, exc, "auth")
+            ctx.stop(f"Could not get a Bigin access token: {exc}")
+            back_to_pending(claim, rows, ctx.stop_reason)
+            return
+        except (InvalidModuleError, RecordLimitError, RequestError) as exc:
+            _finish_failed(attempt, exc, "rejected")
+            fail_all(ctx, claim, rows, exc)
+            return
+        except BiginError as exc:  # scope, permission
+            _finish_failed(attempt, exc, "refused")
+            ctx.stop(f"Bigin refused the connection: {exc}")
+            back_to_pending(claim, rows, ctx.stop_reason)
+            return
+        with transaction.atomic():  # one write transaction for the whole outcome
+            finish_attempt(attempt, duration=response.duration, status=response.status,
+                           response_body=response.body, outcome="results", credits=cost)
+            apply_results(ctx, claim, rows, response)
+        return
+
+
+def _finish_failed(attempt: Any, exc: BiginError, outcome: str, *, credits: int = 0) -> None:
+    finish_attempt(attempt, duration=exc.duration, status=exc.status, response_body=exc.body,
+                   error=str(exc), outcome=outcome, credits=credits)

@@ -1,0 +1,149 @@
+"""Settling rows: writing Bigin's per-row answers, unsent rows back to the queue, and the
+end of a run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, F
+from django.utils import timezone
+
+from bigin_ui.bigin.errors import BiginError
+from bigin_ui.bigin.results import RecordError, RecordMissing, RecordSuccess, WriteResponse
+from bigin_ui.queue.attempts import settle
+from bigin_ui.queue.context import NOT_CREATED, RunContext, entry_key_field
+from bigin_ui.queue.models import Row, RowEvent, SubmissionRun
+
+
+def apply_results(ctx: RunContext, claim: str, rows: list[Row], response: WriteResponse) -> None:
+    updates: dict[int, dict[str, Any]] = {}
+    events: list[RowEvent] = []
+    created = failed = unknown = 0
+    for result in response.results:
+        row = rows[result.index]
+        if isinstance(result, RecordSuccess):
+            created += 1
+            updates[row.pk] = {
+                "status": Row.Status.CREATED, "bigin_id": result.id, "error_code": "",
+                "error_message": "", "error_field": "", "error_details": {},
+                "last_problem": "", "linked_existing": result.action == "update",
+            }
+            events.append(RowEvent(row=row, kind="created", run=ctx.run,
+                                   message=f"Created in Bigin with ID {result.id}"
+                                   + (" (matched an existing record)"
+                                      if result.action == "update" else "")))
+        elif (
+            isinstance(result, RecordError)
+            and result.code == "DUPLICATE_DATA"
+            and result.api_name
+            and result.api_name == entry_key_field(row.module)
+            and result.duplicate_id
+        ):
+            # Our own entry key already exists: an earlier call whose answer was lost did
+            # create this record. That is success, not a duplicate.
+            created += 1
+            updates[row.pk] = {
+                "status": Row.Status.CREATED, "bigin_id": result.duplicate_id,
+                "error_code": "", "error_message": "", "error_field": "",
+                "error_details": {}, "last_problem": "",
+            }
+            events.append(RowEvent(row=row, kind="created", run=ctx.run,
+                                   message=f"Already in Bigin (entry key) with ID "
+                                   f"{result.duplicate_id}"))
+        elif isinstance(result, RecordError):
+            failed += 1
+            updates[row.pk] = {
+                "status": Row.Status.FAILED, "error_code": result.code,
+                "error_message": result.message, "error_field": result.api_name or "",
+                "error_details": result.details, "last_problem": "",
+            }
+            events.append(RowEvent(row=row, kind="failed", run=ctx.run,
+                                   message=f"{result.code}"
+                                   + (f" on {result.api_name}" if result.api_name else "")
+                                   + f": {result.message}"))
+        elif isinstance(result, RecordMissing):
+            unknown += 1
+            updates[row.pk] = {"status": Row.Status.UNKNOWN,
+                               "last_problem": "Bigin's answer had no result for this row."}
+    settle(claim=claim, updates=updates, events=events)
+    SubmissionRun.objects.filter(pk=ctx.run.pk).update(
+        rows_sent=F("rows_sent") + len(rows),
+        rows_created=F("rows_created") + created,
+        rows_failed=F("rows_failed") + failed,
+        rows_unknown=F("rows_unknown") + unknown,
+    )
+
+
+def back_to_pending(claim: str, rows: list[Row], reason: str) -> None:
+    """Unsent rows go back to the queue, out of this run, so the run does not loop on them;
+    the next submit takes them again."""
+    # One statement: were "pending" and "out of the run" two, the run's next claim could
+    # take the rows again in between (seen on PostgreSQL).
+    settle(
+        claim=claim,
+        updates={r.pk: {"status": Row.Status.PENDING, "last_problem": reason, "run": None}
+                 for r in rows},
+    )
+
+
+def fail_all(ctx: RunContext, claim: str, rows: list[Row], exc: BiginError) -> None:
+    settle(
+        claim=claim,
+        updates={
+            r.pk: {"status": Row.Status.FAILED, "error_code": exc.code or "REQUEST_ERROR",
+                   "error_message": exc.message, "error_field": str(
+                       exc.details.get("api_name") or ""), "error_details": exc.details}
+            for r in rows
+        },
+        events=[RowEvent(row=r, kind="failed", run=ctx.run, message=str(exc)) for r in rows],
+    )
+    SubmissionRun.objects.filter(pk=ctx.run.pk).update(rows_failed=F("rows_failed") + len(rows))
+
+
+def mark_waiting(run: SubmissionRun) -> int:
+    """Rows still pending because a row they refer to was not created: say why."""
+    waiting = 0
+    # Only rows with a parent not created, streamed: a run stopped at the credit limit can
+    # leave tens of thousands of rows pending, and none of them belongs in memory at once.
+    stuck = (
+        Row.objects.filter(run=run, status=Row.Status.PENDING, hold="",
+                           depends_on__status__in=NOT_CREATED)
+        .distinct()
+        .only("pk")
+        .prefetch_related("depends_on")
+    )
+    for row in stuck.iterator(chunk_size=500):
+        parents = [p for p in row.depends_on.all() if p.status != Row.Status.CREATED]
+        if not parents:
+            continue
+        parent = parents[0]
+        reason = (
+            f"Waiting for {parent.module} row {parent.pk} ({parent.get_status_display().lower()}"
+            + (f": {parent.error_code}" if parent.error_code else "")
+            + "). It is sent once that row is created."
+        )
+        Row.objects.filter(pk=row.pk, status=Row.Status.PENDING).update(
+            hold=Row.Hold.WAITING, hold_reason=reason
+        )
+        waiting += 1
+    if waiting:
+        SubmissionRun.objects.filter(pk=run.pk).update(rows_waiting=waiting)
+    return waiting
+
+
+def finish_run(run: SubmissionRun, stop_reason: str) -> None:
+    counts = dict(
+        Row.objects.filter(run=run).values_list("status").annotate(n=Count("pk"))
+    )
+    left = counts.get(Row.Status.PENDING, 0)
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    message = stop_reason or (f"Finished: {summary}." if summary else "Nothing to send.")
+    if not stop_reason and left:
+        message += " Rows still pending were not sendable (see each row)."
+    SubmissionRun.objects.filter(pk=run.pk).update(
+        status=SubmissionRun.Status.STOPPED if stop_reason else SubmissionRun.Status.FINISHED,
+        finished_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        message=message,
+        rows_unknown=counts.get(Row.Status.UNKNOWN, 0) + counts.get(Row.Status.NEEDS_REVIEW, 0),
+    )
