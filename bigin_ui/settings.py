@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "bigin_ui.connection",
     "bigin_ui.metadata",
     "bigin_ui.queue",
+    "bigin_ui.imports",
     "bigin_ui.web",
     "bigin_ui.sandbox",
 ]
@@ -188,6 +189,10 @@ BIGIN_CHECK_EXISTING = env_bool("BIGIN_CHECK_EXISTING", False)
 BIGIN_SEARCH_LAG_SECONDS = env_float("BIGIN_SEARCH_LAG_SECONDS", 20.0)
 # Fernet key for secrets stored from the connection page; derived from SECRET_KEY if unset.
 BIGIN_FERNET_KEY = env_str("BIGIN_FERNET_KEY")
+# Spreadsheet imports: the largest file accepted (checked before it is read) and where
+# uploaded files wait between upload, preview and queueing.
+BIGIN_IMPORT_MAX_BYTES = env_int("BIGIN_IMPORT_MAX_BYTES", 50_000_000, minimum=1)
+BIGIN_IMPORT_DIR = Path(env_str("BIGIN_IMPORT_DIR", str(DATA_DIR / "imports")))
 
 LOGGING = {
     "version": 1,

@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
 
-from bigin_ui.metadata.schema import get_schema
+from bigin_ui.metadata.schema import ModuleSchema, get_schema
 from bigin_ui.queue.models import Row, RowEvent
 from bigin_ui.queue.references import iter_row_refs
 
@@ -34,10 +34,14 @@ class RowError(ValueError):
     """A request that cannot be applied to a row in its current state."""
 
 
-def unique_key_for(module: str, payload: dict[str, Any]) -> str:
-    """The folded value of the module's unique field(s), as Bigin compares them."""
+def unique_key_for(module: str, payload: dict[str, Any], *,
+                   schema: ModuleSchema | None = None) -> str:
+    """The folded value of the module's unique field(s), as Bigin compares them.
+
+    ``schema``: the module's schema when the caller has it (an import passes it for each of
+    its lines instead of reading the metadata again)."""
     try:
-        schema = get_schema(module)
+        schema = schema or get_schema(module)
     except LookupError:
         return ""
     for meta in schema.unique_fields:

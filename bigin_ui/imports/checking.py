@@ -1,0 +1,156 @@
+"""Checking one spreadsheet line: cells → form inputs → the module's entry form → payload.
+
+The form is the one people type into (same fields, same validators, same lookups); what is
+built once per import instead of once per line is only what does not depend on the line:
+the schema, the form and validation contexts, the user list and looked-up values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils.datastructures import MultiValueDict
+
+from bigin_ui.imports.cells import Cell, CellError, Options, is_blank
+from bigin_ui.imports.convert import Converter
+from bigin_ui.imports.lookups import ValueResolver
+from bigin_ui.metadata.fields import FieldMeta
+from bigin_ui.metadata.forms import RecordForm
+from bigin_ui.metadata.schema import get_schema
+from bigin_ui.queue.entry import active_users, entry_exclusions, form_context, validation_context
+
+SE_MODULE = "$se_module"
+LINE = ""  # the key for problems of the line as a whole
+
+
+@dataclass
+class Checked:
+    payload: dict[str, Any] | None
+    # Column header (or a field's label when no column holds it, or LINE) → messages.
+    problems: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.payload is not None
+
+
+def mappable_fields(module: str) -> list[FieldMeta]:
+    """The fields a column may fill: what the entry form shows, never the internal entry key."""
+    schema = get_schema(module)
+    excluded = entry_exclusions(module)
+    fields = [f for f in schema.entry_fields if f.api_name not in excluded]
+    if any(f.kind == "related_to" for f in fields):
+        fields.append(FieldMeta(SE_MODULE, "Related module", "text", "string"))
+    return fields
+
+
+def user_index() -> dict[str, str | None]:
+    """Active Bigin users by ID, e-mail and full name (folded); None marks a shared name."""
+    index: dict[str, str | None] = {}
+    for user in active_users():
+        for key in {user.bigin_id, user.email, user.full_name}:
+            if not key:
+                continue
+            folded = key.casefold()
+            index[folded] = None if folded in index and index[folded] != user.bigin_id else (
+                user.bigin_id)
+    return index
+
+
+class LineChecker:
+    """Checks lines of one import. Build one per import, then call ``check`` per line."""
+
+    def __init__(self, *, module: str, owner: AbstractBaseUser, headers: list[str],
+                 mapping: Mapping[int, str], options: Options,
+                 resolver: ValueResolver | None = None) -> None:
+        self.module = module
+        self.schema = get_schema(module)
+        self.headers = headers
+        self.mapping = dict(mapping)
+        self.options = options
+        self.exclude = entry_exclusions(module)
+        # The person's own context, with date/times read in the zone the import states.
+        self.ctx = dataclasses.replace(form_context(owner), time_zone=options.zone)
+        self.validation = validation_context()
+        self.metas = {f.api_name: f for f in mappable_fields(module)}
+        self.column_of = {api: index for index, api in self.mapping.items()}
+        self.resolver = resolver or ValueResolver(owner=owner)
+        self.converter = Converter(options=options, resolve=self.resolver,
+                                   users=user_index(), team_pipelines=self.schema.team_pipelines)
+
+    def header(self, index: int) -> str:
+        return self.headers[index] if index < len(self.headers) else f"column {index + 1}"
+
+    def where(self, api_name: str) -> str:
+        """Where a field's problem is shown: its column, else the field itself."""
+        if api_name in self.column_of:
+            return self.header(self.column_of[api_name])
+        meta = self.metas.get(api_name)
+        return meta.label if meta else LINE
+
+    def inputs(self, cells: list[Cell]) -> tuple[MultiValueDict, dict[str, list[str]]]:
+        data: dict[str, list[str]] = {}
+        problems: dict[str, list[str]] = {}
+        if self.ctx.default_owner and "Owner" in self.metas:
+            # The form preselects the person as owner; a line says otherwise only in a column.
+            data["Owner"] = [self.ctx.default_owner]
+        se_index = self.column_of.get(SE_MODULE)
+        se_cell = cells[se_index] if se_index is not None and se_index < len(cells) else None
+        for index, api in self.mapping.items():
+            cell = cells[index] if index < len(cells) else None
+            if is_blank(cell):
+                continue
+            meta = self.metas[api]
+            try:
+                if api == SE_MODULE:
+                    data[SE_MODULE] = [self.converter.se_module(cell)]
+                elif meta.kind == "related_to":
+                    data.update(self.converter.related_to(meta, cell, se_cell))
+                elif api in {"Sub_Pipeline", "Stage"} and self.schema.team_pipelines:
+                    data.update(self.converter.stage_like(meta, cell))
+                else:
+                    data.update(self.converter.inputs(meta, cell))
+            except CellError as exc:
+                problems.setdefault(self.header(index), []).append(str(exc))
+        return MultiValueDict(data), problems
+
+    def check(self, cells: list[Cell]) -> Checked:
+        data, problems = self.inputs(cells)
+        form = RecordForm(data, schema=self.schema, ctx=self.ctx, validation=self.validation,
+                          exclude=self.exclude)
+        if self.options.new_picklist_values:
+            allow_new_choices(form, data)
+        valid = form.is_valid()
+        failed_columns = set(problems)
+        for name, messages in form.errors.items():
+            where = LINE if name == "__all__" else self.where(name)
+            if where in failed_columns:
+                continue  # the cell's own problem already says it; the form saw no value
+            problems.setdefault(where, []).extend(str(m) for m in messages)
+        if problems or not valid:
+            if not problems:
+                problems[LINE] = ["The form refused this line."]
+            return Checked(payload=None, problems=problems)
+        return Checked(payload=form.payload)
+
+
+def allow_new_choices(form: RecordForm, data: MultiValueDict) -> None:
+    """An admin chose to send unknown picklist values as new ones (Bigin adds them): the
+    form offers the values the file holds, and the picklist rule accepts them."""
+    for name, meta in list(form.metas.items()):
+        if meta.kind not in {"picklist", "multiselectpicklist"} or name not in data:
+            continue
+        known = {c.actual for c in meta.choices}
+        extra = [v for v in data.getlist(name) if v not in known]
+        if not extra:
+            continue
+        from bigin_ui.metadata.fields import Choice
+
+        choices = meta.choices + tuple(Choice(v, v) for v in extra)
+        widened = dataclasses.replace(meta, choices=choices)
+        form.metas[name] = widened
+        form.fields[name].choices = list(form.fields[name].choices) + [(v, v) for v in extra]

@@ -1,0 +1,355 @@
+"""An import's life: upload → mapping and options → check (the preview) → queue, or discard.
+
+The browser and ``bigin_import`` both go through these functions. Checking and queueing
+stream the file and write in batches, so a 100,000-line file is never held in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import re
+import shutil
+import uuid
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from bigin_ui.imports.cells import Cell, Options, is_blank
+from bigin_ui.imports.checking import LINE, LineChecker, mappable_fields
+from bigin_ui.imports.models import Import, ImportLine, SavedMapping
+from bigin_ui.imports.reading import FileProblem, Percent, check_size, open_table
+from bigin_ui.metadata.fields import FieldMeta
+from bigin_ui.metadata.schema import get_schema
+from bigin_ui.queue.models import Row, RowEvent
+from bigin_ui.queue.references import iter_row_refs
+from bigin_ui.queue.rows import discard_rows, unique_key_for
+
+BATCH = 1000
+ERRORS_COLUMN = "errors"
+
+
+class ImportError_(ValueError):  # noqa: N801 - "ImportError" is Python's own
+    """A request that does not fit the import's state; nothing was changed."""
+
+
+# --- upload ------------------------------------------------------------------------------
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def fold(text: str) -> str:
+    """Headers and field names compared ignoring case, spaces, underscores and hyphens."""
+    return re.sub(r"[\s_\-]+", "", text).casefold()
+
+
+def auto_mapping(headers: list[str], fields: list[FieldMeta],
+                 saved: Mapping[str, str] | None = None) -> dict[int, str]:
+    """Column position → field API name, by a saved mapping, then API name, then label.
+    A field is filled by one column only; later columns naming it again are left out."""
+    by_name: dict[str, str] = {}
+    for meta in fields:
+        # Bigin has two labels: the one shown (display_label) and the field's own.
+        for label in (meta.label, meta.raw.get("display_label"), meta.raw.get("field_label")):
+            if isinstance(label, str) and label:
+                by_name.setdefault(fold(label), meta.api_name)
+    for meta in fields:  # API names win over labels
+        by_name[fold(meta.api_name)] = meta.api_name
+    known = {m.api_name for m in fields}
+    mapping: dict[int, str] = {}
+    for index, header in enumerate(headers):
+        key = fold(header)
+        if not key:
+            continue
+        if saved is not None and key in saved:
+            api = saved[key]
+            api = api if api in known else ""
+        else:
+            api = by_name.get(key, "")
+        if api and api not in mapping.values():
+            mapping[index] = api
+    return mapping
+
+
+def saved_mapping(*, user: AbstractBaseUser, module: str) -> dict[str, str] | None:
+    found = SavedMapping.objects.filter(user=user, module=module).first()
+    return dict(found.columns) if found else None
+
+
+def default_zone_name(user: AbstractBaseUser) -> str:
+    """The person's own zone, as their entry form uses it (see queue.entry)."""
+    from bigin_ui.queue.entry import form_context
+
+    zone = form_context(user).time_zone
+    return getattr(zone, "key", None) or str(zone)
+
+
+def store_upload(source: IO[bytes], *, name: str) -> Path:
+    folder = Path(settings.BIGIN_IMPORT_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{uuid.uuid4().hex}{Path(name).suffix.lower()}"
+    with target.open("wb") as out:
+        shutil.copyfileobj(source, out, 1 << 20)
+    return target
+
+
+@transaction.atomic
+def create_import(*, path: Path, file_name: str, module: str, created_by: AbstractBaseUser,
+                  owner: AbstractBaseUser, sheet: str = "", origin: str = "web") -> Import:
+    """Record an uploaded file and read its header; raises FileProblem for a bad file."""
+    limit = settings.BIGIN_IMPORT_MAX_BYTES
+    if not path.exists():
+        raise FileProblem(f"No such file: {path}")
+    check_size(path.stat().st_size, limit=limit)
+    table = open_table(path, name=file_name, sheet=sheet, limit=limit)
+    table.close()
+    sha256, size = file_digest(path)
+    fields = mappable_fields(module)
+    mapping = auto_mapping(table.headers, fields,
+                           saved_mapping(user=created_by, module=module))
+    options = Options(time_zone=default_zone_name(owner))
+    return Import.objects.create(
+        created_by=created_by, owner=owner, origin=origin, module=module, file_name=file_name,
+        file_path=str(path), sha256=sha256, size=size, sheet=table.sheet,
+        headers=table.headers, mapping={str(k): v for k, v in mapping.items()},
+        options=options_dict(options),
+    )
+
+
+def options_dict(options: Options) -> dict[str, Any]:
+    return {"time_zone": options.time_zone, "decimal": options.decimal,
+            "new_picklist_values": options.new_picklist_values}
+
+
+def options_of(imp: Import) -> Options:
+    return Options(time_zone=imp.options.get("time_zone") or settings.TIME_ZONE,
+                   decimal=imp.options.get("decimal", "."),
+                   new_picklist_values=bool(imp.options.get("new_picklist_values")))
+
+
+def mapping_of(imp: Import) -> dict[int, str]:
+    return {int(k): v for k, v in imp.mapping.items() if v}
+
+
+def unmapped_headers(imp: Import) -> list[str]:
+    mapped = mapping_of(imp)
+    return [h or f"column {i + 1}" for i, h in enumerate(imp.headers) if i not in mapped]
+
+
+@transaction.atomic
+def configure_import(*, imp: Import, mapping: Mapping[int, str], options: Options,
+                     save_mapping: bool = False) -> Import:
+    if imp.status not in {Import.Status.UPLOADED, Import.Status.CHECKED}:
+        raise ImportError_("This import can no longer be changed.")
+    known = {f.api_name for f in mappable_fields(imp.module)}
+    chosen = [api for api in mapping.values() if api]
+    unknown = [api for api in chosen if api not in known]
+    if unknown:
+        raise ImportError_(f"{unknown[0]} is not a field of {imp.module} you can fill.")
+    twice = sorted({api for api in chosen if chosen.count(api) > 1})
+    if twice:
+        raise ImportError_(f"Two columns fill {twice[0]}; choose one of them.")
+    imp.mapping = {str(k): v for k, v in mapping.items() if v}
+    imp.options = options_dict(options)
+    imp.status = Import.Status.UPLOADED
+    imp.save(update_fields=["mapping", "options", "status"])
+    if save_mapping:
+        columns = {fold(h): mapping.get(i, "") for i, h in enumerate(imp.headers) if fold(h)}
+        SavedMapping.objects.update_or_create(user=imp.created_by, module=imp.module,
+                                              defaults={"columns": columns})
+    return imp
+
+
+def earlier_imports(imp: Import) -> QuerySet[Import]:
+    """Imports of the same file into the same module whose rows were queued."""
+    return Import.objects.filter(sha256=imp.sha256, module=imp.module, status__in=[
+        Import.Status.QUEUEING, Import.Status.QUEUED]).exclude(pk=imp.pk)
+
+
+# --- checking (the preview) ----------------------------------------------------------------
+
+
+def cell_text(cell: Cell) -> str:
+    """A cell as text for the rejected-lines file, so it can be fixed and uploaded again."""
+    if cell is None:
+        return ""
+    if isinstance(cell, bool):
+        return "true" if cell else "false"
+    if isinstance(cell, dt.datetime):
+        return cell.isoformat(sep=" ", timespec="minutes" if not cell.second else "seconds")
+    if isinstance(cell, (dt.date, dt.time)):
+        return cell.isoformat()
+    if isinstance(cell, Percent):
+        return f"{cell.value * 100:g}"
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)
+
+
+def _progress(imp: Import, **fields: int) -> None:
+    Import.objects.filter(pk=imp.pk).update(**fields)
+
+
+def check_import(*, import_id: int, resolver: Any = None) -> Import:
+    """Read every line, check it with the module's form, store the outcome per line."""
+    imp = Import.objects.get(pk=import_id)
+    updated = Import.objects.filter(pk=imp.pk, status__in=[
+        Import.Status.UPLOADED, Import.Status.VALIDATING]).update(
+        status=Import.Status.VALIDATING, lines_done=0, lines_good=0, lines_bad=0, message="")
+    if not updated:
+        raise ImportError_("This import is not waiting to be checked.")
+    ImportLine.objects.filter(batch=imp).delete()
+    path = Path(imp.file_path)
+    try:
+        table = open_table(path, name=imp.file_name, sheet=imp.sheet,
+                           limit=settings.BIGIN_IMPORT_MAX_BYTES)
+    except FileProblem as exc:
+        return _unreadable(imp, str(exc))
+    checker = LineChecker(module=imp.module, owner=imp.owner, headers=imp.headers,
+                          mapping=mapping_of(imp), options=options_of(imp), resolver=resolver)
+    good = bad = 0
+    batch: list[ImportLine] = []
+    try:
+        for line in table.lines:
+            if all(is_blank(c) for c in line.cells):
+                continue
+            cells = [cell_text(c) for c in line.cells]
+            if line.problem:
+                result_payload, problems = None, {LINE: [line.problem]}
+            else:
+                checked = checker.check(line.cells)
+                result_payload, problems = checked.payload, checked.problems
+            ok = result_payload is not None
+            good, bad = good + ok, bad + (not ok)
+            batch.append(ImportLine(batch=imp, number=line.number, cells=cells,
+                                    payload=result_payload, problems=problems, ok=ok))
+            if len(batch) >= BATCH:
+                ImportLine.objects.bulk_create(batch)
+                batch = []
+                _progress(imp, lines_done=good + bad, lines_good=good, lines_bad=bad)
+    except FileProblem as exc:
+        ImportLine.objects.filter(batch=imp).delete()
+        return _unreadable(imp, str(exc))
+    finally:
+        table.close()
+    ImportLine.objects.bulk_create(batch)
+    Import.objects.filter(pk=imp.pk).update(
+        status=Import.Status.CHECKED, lines_total=good + bad, lines_done=good + bad,
+        lines_good=good, lines_bad=bad)
+    imp.refresh_from_db()
+    return imp
+
+
+def _unreadable(imp: Import, message: str) -> Import:
+    Import.objects.filter(pk=imp.pk).update(status=Import.Status.UNREADABLE, message=message,
+                                            finished_at=timezone.now())
+    imp.refresh_from_db()
+    return imp
+
+
+# --- queueing ------------------------------------------------------------------------------
+
+
+def queue_import(*, import_id: int) -> Import:
+    """The checked good lines become pending rows, in batches, each linked to its line."""
+    imp = Import.objects.select_related("owner", "created_by").get(pk=import_id)
+    if not Import.objects.filter(pk=imp.pk, status__in=[
+            Import.Status.CHECKED, Import.Status.QUEUEING]).update(
+            status=Import.Status.QUEUEING, lines_done=0):
+        raise ImportError_("Only a checked import can be queued, and only once.")
+    schema = get_schema(imp.module)
+    queued = Row.objects.filter(import_line__batch=imp).count()  # a resumed run
+    last = 0
+    while True:
+        lines = list(ImportLine.objects.filter(batch=imp, ok=True, row__isnull=True,
+                                               pk__gt=last).order_by("pk")[:BATCH])
+        if not lines:
+            break
+        last = lines[-1].pk
+        queued += _queue_lines(imp, lines, schema=schema)
+        _progress(imp, lines_done=queued, rows_queued=queued)
+    Import.objects.filter(pk=imp.pk).update(status=Import.Status.QUEUED, rows_queued=queued,
+                                            lines_done=queued, finished_at=timezone.now())
+    imp.refresh_from_db()
+    return imp
+
+
+@transaction.atomic
+def _queue_lines(imp: Import, lines: list[ImportLine], *, schema: Any) -> int:
+    rows = [Row(module=imp.module, owner=imp.owner, payload=line.payload,
+                unique_key=unique_key_for(imp.module, line.payload, schema=schema))
+            for line in lines]
+    Row.objects.bulk_create(rows)
+    refs = {(row.pk, ref) for row in rows for ref in iter_row_refs(row.payload) if ref != row.pk}
+    if refs:
+        existing = set(Row.objects.filter(pk__in={r for _, r in refs}).values_list(
+            "pk", flat=True))
+        through = Row.depends_on.through
+        through.objects.bulk_create([through(from_row_id=a, to_row_id=b) for a, b in refs
+                                     if b in existing])
+    RowEvent.objects.bulk_create([
+        RowEvent(row=row, actor=imp.created_by, kind="entered",
+                 message=f"Entered (import {imp.pk}, line {line.number})")
+        for row, line in zip(rows, lines, strict=True)])
+    for row, line in zip(rows, lines, strict=True):
+        line.row = row
+    ImportLine.objects.bulk_update(lines, ["row"])
+    return len(rows)
+
+
+# --- afterwards ------------------------------------------------------------------------------
+
+
+def discard_import(*, imp: Import, actor: AbstractBaseUser) -> int:
+    """Discard the import's rows that are still pending; refused once any row has been sent."""
+    rows = Row.objects.filter(import_line__batch=imp)
+    if rows.exclude(status__in=[Row.Status.PENDING, Row.Status.DISCARDED]).exists():
+        raise ImportError_("Some of this import's rows were already sent; discard rows one by "
+                           "one from My rows instead.")
+    count = 0
+    pks = list(rows.filter(status=Row.Status.PENDING).values_list("pk", flat=True))
+    for start in range(0, len(pks), BATCH):
+        count += discard_rows(rows=Row.objects.filter(pk__in=pks[start:start + BATCH]),
+                              actor=actor, reason=f"Import {imp.pk} discarded")
+    Import.objects.filter(pk=imp.pk).update(status=Import.Status.DISCARDED,
+                                            finished_at=timezone.now())
+    imp.refresh_from_db()
+    return count
+
+
+def problem_text(problems: Mapping[str, list[str]]) -> str:
+    return "; ".join(f"{where}: {msg}" if where else msg
+                     for where, messages in problems.items() for msg in messages)
+
+
+def rejected_lines(imp: Import) -> Iterator[list[str]]:
+    """The rejected lines as the file had them, plus an ``errors`` column: fix, re-upload."""
+    yield [*imp.headers, ERRORS_COLUMN]
+    width = len(imp.headers)
+    for line in ImportLine.objects.filter(batch=imp, ok=False).order_by("number").iterator(
+            chunk_size=BATCH):
+        cells = list(line.cells[:width]) + [""] * (width - len(line.cells))
+        yield [*cells, f"line {line.number}: {problem_text(line.problems)}"]
+
+
+def write_rejected(imp: Import, out: IO[str]) -> int:
+    writer = csv.writer(out)
+    count = -1
+    for count, cells in enumerate(rejected_lines(imp)):  # noqa: B007
+        writer.writerow(cells)
+    return max(count, 0)
