@@ -13,42 +13,17 @@ import html
 import pytest
 from django.core.management import call_command
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from bigin_ui.queue.models import Row, SubmissionRun
 from bigin_ui.queue.rows import create_row
 from bigin_ui.queue.runs import start_run
+from tests.urlconf import fill, url_patterns
 
 SCRIPT = "<script>alert(1)</script>"
 ATTRIBUTE = '"><img src=x onerror=alert(1)>'
 HOSTILE = f"Evil {SCRIPT}{ATTRIBUTE}"
 # What must never reach a page unescaped.
 RAW_MARKERS = ("<script>alert(1)", "<img src=x onerror")
-
-
-def get_patterns(patterns=None, prefix: str = ""):
-    """(route, name, kwarg names) of every URL pattern, admin's excepted (Django's own)."""
-    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
-        route = prefix + str(pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            if pattern.app_name == "admin":
-                continue
-            yield from get_patterns(pattern.url_patterns, route)
-        elif isinstance(pattern, URLPattern):
-            yield route, pattern.name, list(pattern.pattern.converters)
-
-
-def fill(route: str, name: str, params: list[str], values: dict[str, str]) -> str:
-    path = route
-    for param in params:
-        if param == "pk":
-            value = values["run"] if name == "run_status" else values["row"]
-        else:
-            value = values.get(param, "x")
-        path = path.replace(f"<{param}>", value)
-        for converter in ("int", "str", "path", "slug"):
-            path = path.replace(f"<{converter}:{param}>", value)
-    return "/" + path
 
 
 @pytest.fixture
@@ -99,7 +74,7 @@ def test_hostile_text_is_escaped_on_every_page(hostile, sales_user, admin_user):
     clients = _clients(sales_user, admin_user)
     query = {"q": "Evil", "module": "Contacts", "target": "Account_Name"}
     pages_seen = {}
-    for route, name, params in get_patterns():
+    for route, name, params in url_patterns():
         url = fill(route, name, params, hostile)
         for role, client in clients.items():
             urls = [url]
