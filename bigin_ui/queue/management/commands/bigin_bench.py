@@ -18,11 +18,19 @@ class Command(BaseCommand):
                             help="Rows for the one-row-per-call baseline (0 to skip).")
         parser.add_argument("--database-url", help="Run the app side on this database "
                             "(e.g. PostgreSQL) instead of a temporary SQLite file.")
-        parser.add_argument("--phase", choices=["seed", "submit"], help="(internal)")
+        parser.add_argument("--import", dest="import_lines", type=int, nargs="?", const=100_000,
+                            help="Benchmark a spreadsheet import instead: check and queue "
+                            "this many Contacts lines (default 100,000).")
+        parser.add_argument("--phase", choices=["seed", "submit", "import-prepare", "import"],
+                            help="(internal)")
+        parser.add_argument("--file", help="(internal)")
 
     def handle(self, *args, **options):
         from bigin_ui.queue import bench
 
+        if options["phase"] in {"import-prepare", "import"} or options["import_lines"]:
+            self.import_bench(options)
+            return
         if options["phase"] == "seed":
             bench.seed(int(options["rows"]))
             return
@@ -40,3 +48,18 @@ class Command(BaseCommand):
         bench.run_benchmark(rows=rows, latency_ms=options["latency_ms"], cap=options["cap"],
                             baseline_rows=options["baseline_rows"],
                             database_url=options["database_url"], out=self.stdout)
+
+    def import_bench(self, options):
+        from pathlib import Path
+
+        from bigin_ui.imports import bench
+
+        if options["phase"] == "import-prepare":
+            bench.prepare()
+        elif options["phase"] == "import":
+            self.stdout.write(json.dumps(bench.run_import(Path(options["file"]))))
+        elif options["import_lines"] < 1:
+            raise CommandError("--import needs a positive number of lines")
+        else:
+            bench.run_benchmark(lines=options["import_lines"],
+                                database_url=options["database_url"], out=self.stdout)
