@@ -34,6 +34,7 @@ from bigin_ui.metadata.widgets import (
     LinesField,
     LookupWidget,
     ParticipantsField,
+    ParticipantsWidget,
     RecurrenceField,
     plain_int,
 )
@@ -420,6 +421,12 @@ class ParticipantsKind(Kind):
 
     def to_payload(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
         return value or None
+
+    def to_initial(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
+        # The widget's three parts (users, contacts, e-mails). Handing it the stored list
+        # itself made MultiWidget take that list as the parts: the first participant went to
+        # the user boxes, the second (a dict) into the contacts box, the third to e-mails.
+        return ParticipantsWidget.split(value)
 
 
 class ProductLinesKind(Kind):

@@ -340,8 +340,18 @@ class ParticipantsWidget(StyledParts):
         super().__init__(widgets, attrs)
 
     def decompress(self, value: Any) -> list[Any]:
-        users, contacts, emails = [], [], []
-        for item in value or []:
+        return self.split(value)
+
+    @staticmethod
+    def split(value: Any) -> list[Any]:
+        """Stored participants as the widget's parts: ticked user IDs, contact references
+        (``row:<pk>`` for a queued row) and e-mail addresses, each in stored order."""
+        users: list[str] = []
+        contacts: list[str] = []
+        emails: list[str] = []
+        if not isinstance(value, list):
+            return [users, "", ""]
+        for item in value:
             if not isinstance(item, dict):
                 continue
             who = item.get("participant")
