@@ -21,9 +21,20 @@ class Command(BaseCommand):
         parser.add_argument("--import", dest="import_lines", type=int, nargs="?", const=100_000,
                             help="Benchmark a spreadsheet import instead: check and queue "
                             "this many Contacts lines (default 100,000).")
-        parser.add_argument("--phase", choices=["seed", "submit", "import-prepare", "import"],
-                            help="(internal)")
         parser.add_argument("--file", help="(internal)")
+        parser.add_argument("--web", action="store_true",
+                            help="Benchmark the pages instead: seed --web-rows rows of one "
+                            "user and --web-others of others, serve them with gunicorn and "
+                            "print each page's median against /healthz and the 20-client mix.")
+        parser.add_argument("--web-rows", type=int, default=100_000)
+        parser.add_argument("--web-others", type=int, default=100_000)
+        parser.add_argument("--clients", type=int, default=20)
+        parser.add_argument("--repeat", type=int, default=15,
+                            help="Requests per page for the one-client medians.")
+        parser.add_argument("--loops", type=int, default=3,
+                            help="Passes over the mix each concurrent client makes.")
+        parser.add_argument("--phase", choices=["seed", "submit", "import-prepare", "import",
+                                                "web-seed"], help="(internal)")
 
     def handle(self, *args, **options):
         from bigin_ui.queue import bench
@@ -33,6 +44,15 @@ class Command(BaseCommand):
             return
         if options["phase"] == "seed":
             bench.seed(int(options["rows"]))
+            return
+        if options["phase"] == "web-seed":
+            from bigin_ui.queue import bench_web
+
+            seeded = bench_web.seed(mine=options["web_rows"], others=options["web_others"])
+            self.stdout.write(json.dumps(seeded))
+            return
+        if options["web"]:
+            self._web(options)
             return
         if options["phase"] == "submit":
             self.stdout.write(json.dumps(bench.submit(), default=str))
@@ -63,3 +83,16 @@ class Command(BaseCommand):
         else:
             bench.run_benchmark(lines=options["import_lines"],
                                 database_url=options["database_url"], out=self.stdout)
+
+    def _web(self, options):
+        from bigin_ui.queue import bench_web
+
+        if min(options["web_rows"], options["clients"], options["repeat"],
+               options["loops"]) < 1 or options["web_others"] < 0:
+            raise CommandError("--web-rows, --clients, --repeat and --loops must be positive")
+        self.stdout.write("Web pages: gunicorn bigin_ui.wsgi, 2 workers x 4 threads, "
+                          "loopback only.")
+        bench_web.run_web_benchmark(
+            mine=options["web_rows"], others=options["web_others"],
+            clients=options["clients"], repeat=options["repeat"], loops=options["loops"],
+            database_url=options["database_url"], out=self.stdout)
