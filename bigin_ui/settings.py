@@ -191,6 +191,10 @@ BIGIN_SANDBOX_URL = env_str("BIGIN_SANDBOX_URL", "http://127.0.0.1:8000/sandbox"
 BIGIN_SANDBOX_ENABLED = env_bool(
     "BIGIN_SANDBOX_ENABLED", not (BIGIN_CLIENT_ID and BIGIN_REFRESH_TOKEN)
 )
+# The header token scripts and tests send to the sandbox's control API (/sandbox/_control/…).
+# Generated once beside the database unless set; see README "Configuration".
+BIGIN_SANDBOX_CONTROL_TOKEN = env_str("BIGIN_SANDBOX_CONTROL_TOKEN") or (
+    persistent_secret(DATA_DIR / "sandbox_control_token") if BIGIN_SANDBOX_ENABLED else "")
 BIGIN_CONNECT_TIMEOUT = env_float("BIGIN_CONNECT_TIMEOUT", 5.0)
 BIGIN_READ_TIMEOUT = env_float("BIGIN_READ_TIMEOUT", 60.0)
 BIGIN_MAX_CONCURRENCY = env_int("BIGIN_MAX_CONCURRENCY", 5, minimum=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import requests
@@ -13,6 +14,17 @@ from bigin_ui.sandbox.constants import (
 )
 
 TIMEOUT = 30
+TOKEN_HEADER = "X-Sandbox-Control-Token"
+
+
+def default_control_token() -> str:
+    """The install's control token: Django's setting when configured, else the environment."""
+    try:
+        from django.conf import settings
+
+        return settings.BIGIN_SANDBOX_CONTROL_TOKEN
+    except Exception:  # Django not configured: a script beside a server
+        return os.environ.get("BIGIN_SANDBOX_CONTROL_TOKEN", "")
 
 
 class SandboxError(AssertionError):
@@ -20,10 +32,13 @@ class SandboxError(AssertionError):
 
 
 class SandboxControl:
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, *, control_token: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = requests.Session()
         self._token: str | None = None
+        # The control API takes writes only with the per-install token (or an admin's CSRF).
+        self.control_token = control_token if control_token is not None else (
+            default_control_token())
 
     # -- control API ------------------------------------------------------------------------
 
@@ -31,7 +46,7 @@ class SandboxControl:
                  **params: Any) -> dict[str, Any]:
         response = self.session.request(
             method, f"{self.base_url}/_control/{path}", json=payload, params=params or None,
-            timeout=TIMEOUT)
+            headers={TOKEN_HEADER: self.control_token}, timeout=TIMEOUT)
         if response.status_code != 200:
             raise SandboxError(f"{method} _control/{path}: {response.status_code} "
                                f"{response.text[:500]}")

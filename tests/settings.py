@@ -12,6 +12,7 @@ from pathlib import Path
 
 os.environ.setdefault("BIGIN_SANDBOX_ENABLED", "1")
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
+os.environ.setdefault("BIGIN_SANDBOX_CONTROL_TOKEN", "tests-only-sandbox-control-token")
 
 from bigin_ui.settings import *  # noqa: E402,F403
 from bigin_ui.settings import DATABASES  # noqa: E402

@@ -12,6 +12,7 @@ import json
 import math
 import os
 import resource
+import secrets
 import shutil
 import socket
 import subprocess
@@ -172,10 +173,16 @@ class Scenario:
     batch: int
 
 
+# The sandbox's control API takes writes only with its per-install token; the benchmark's
+# server gets this one through its environment.
+CONTROL_TOKEN = secrets.token_urlsafe(24)
+
+
 def _control(base: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(f"{base}/_control/{path}", data=data,
-                                     headers={"Content-Type": "application/json"},
+                                     headers={"Content-Type": "application/json",
+                                              "X-Sandbox-Control-Token": CONTROL_TOKEN},
                                      method="POST" if data is not None else "GET")
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
         return json.loads(response.read() or b"{}")
@@ -193,6 +200,7 @@ def run_benchmark(*, rows: list[int], latency_ms: int, cap: int, baseline_rows: 
         "SANDBOX_DATABASE_URL": f"sqlite:///{workdir / 'sandbox.sqlite3'}",
         "SECRET_KEY": "bench-secret", "BIGIN_UI_DATA_DIR": str(workdir),
         "BIGIN_SANDBOX_ENABLED": "1", "BIGIN_SANDBOX_URL": base,
+        "BIGIN_SANDBOX_CONTROL_TOKEN": CONTROL_TOKEN,
         "BIGIN_MAX_CONCURRENCY": str(cap), "TASKS_BACKEND": "immediate",
         "BIGIN_SEARCH_LAG_SECONDS": "1", "LOG_LEVEL": "WARNING",
         # The benchmark measures the engine, not the daily allowance (100,000 rows use

@@ -9,7 +9,8 @@ URLs (relative to the mount point, which is also the ``api_domain`` it hands out
 * ``bigin/v2/settings/{fields,layouts,tags,modules}``, ``bigin/v2/users[/<id>]``,
   ``bigin/v2/org``, ``bigin/v2/<Module>`` (POST insert, GET list),
   ``bigin/v2/<Module>/upsert``, ``bigin/v2/<Module>/search``, ``bigin/v2/<Module>/<id>``
-* ``_control/{knobs,reset,stats,records,grant-code,fields}`` (JSON, no auth) and a page at ``/``
+* ``_control/{knobs,reset,stats,records,grant-code,fields}`` (JSON; writes need the control token
+  or an admin's CSRF-protected session, see guard.py) and a page at ``/``
 
 Knobs (``POST _control/knobs``): latency_ms, max_concurrency (per process), rate_429,
 rate_500, rate_drop, drop_mode (mid_body | before_headers), token_ttl_seconds, token_throttle,

@@ -1,7 +1,7 @@
 """The control API under ``_control/`` (JSON, for tests and scripts) and the human page.
 
-The control API has no authentication: the sandbox is mounted only when enabled, for
-development and tests.
+Writes need JSON plus the per-install control token or an admin's session and CSRF token;
+against a real org, admins only (see guard.py).
 """
 
 from __future__ import annotations
@@ -12,13 +12,15 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from bigin_ui.sandbox import catalog, customize, faults, oauth, store
+from bigin_ui.roles import is_admin
+from bigin_ui.sandbox import catalog, customize, faults, guard, oauth, store
 from bigin_ui.sandbox.constants import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from bigin_ui.sandbox.models import State
 from bigin_ui.sandbox.responses import error_body, json_response
@@ -51,6 +53,10 @@ def _methods(*allowed: str) -> Callable[[Callable[..., HttpResponse]], Callable[
                 response["Allow"] = ", ".join(allowed)
                 return response
             try:
+                guard.check_control(request)
+            except guard.Refused as refused:
+                return json_response(error_body(refused.code, refused.message), refused.status)
+            try:
                 return view(request, *args, **kwargs)
             except Exception:
                 log.exception("sandbox control failure on %s", request.path)
@@ -76,6 +82,11 @@ def knobs(request: HttpRequest) -> HttpResponse:
         changes = faults.clean_knobs(body)
     except faults.KnobError as problem:
         return _bad(problem.reason, "INVALID_KNOB", knob=problem.knob)
+    return json_response(apply_knobs(changes=changes))
+
+
+def apply_knobs(*, changes: dict[str, Any]) -> dict[str, Any]:
+    """Merge checked knob changes into the stored ones; the public knobs afterwards."""
     store.get_state()
     with transaction.atomic(using=store.DB):
         state = State.objects.select_for_update().get(pk=1)
@@ -85,7 +96,7 @@ def knobs(request: HttpRequest) -> HttpResponse:
             changes["_seed_version"] = uuid.uuid4().hex
         state.knobs = {**state.knobs, **changes}
         state.save()
-    return json_response(faults.public(faults.effective(state.knobs)))
+    return faults.public(faults.effective(state.knobs))
 
 
 @_methods("POST")
@@ -162,12 +173,78 @@ def _page_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     }
 
 
+def _page_guard(request: HttpRequest) -> None:
+    if not guard.may_see_page(request):
+        raise PermissionDenied("The app is connected to a real Bigin org: admins only.")
+
+
+def _knob_fields(knobs: dict[str, Any], errors: dict[str, str],
+                 posted: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """One form input per knob: a checkbox for true/false, a choice or a text box."""
+    fields = []
+    for name, default in faults.KNOB_DEFAULTS.items():
+        value = knobs.get(name)
+        kind = "bool" if isinstance(default, bool) else "choice" if name in {
+            "drop_mode", "multi_status"} else "text"
+        choices = {"drop_mode": list(faults.DROP_MODES), "multi_status": ["202", "207"]}.get(
+            name, [])
+        shown = posted.get(name, "") if posted is not None and kind != "bool" else (
+            "" if value is None else str(value))
+        fields.append({"name": name, "kind": kind, "value": shown, "checked": bool(value),
+                       "choices": choices, "error": errors.get(name, "")})
+    return fields
+
+
+def _parse_knob(default: Any, raw: str, present: bool) -> Any:
+    if isinstance(default, bool):
+        return present
+    text = raw.strip()
+    if text == "" and default is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text  # a word (drop_mode); clean_knobs says whether it is allowed
+
+
+@require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "sandbox/index.html", _page_context(request))
+    _page_guard(request)
+    context = _page_context(request)
+    context["knob_fields"] = _knob_fields(context["knobs"], {})
+    context["may_change_knobs"] = is_admin(request.user)
+    return render(request, "sandbox/index.html", context)
+
+
+@require_POST
+def knobs_form(request: HttpRequest) -> HttpResponse:
+    """The page's knob form (admins; a CSRF-protected form, like the grant-code button)."""
+    if not is_admin(request.user):
+        raise PermissionDenied("Only admins change the sandbox's knobs.")
+    posted = {name: request.POST.get(name, "") for name in faults.KNOB_DEFAULTS}
+    changes = {name: _parse_knob(default, posted[name], name in request.POST)
+               for name, default in faults.KNOB_DEFAULTS.items()}
+    if request.POST.get("expire_tokens"):
+        changes["expire_tokens"] = True
+    try:
+        cleaned = faults.clean_knobs(changes)
+    except faults.KnobError as problem:
+        context = _page_context(request)
+        context["knob_fields"] = _knob_fields(context["knobs"], {problem.knob: problem.reason},
+                                              posted)
+        context["may_change_knobs"] = True
+        context["knob_error"] = str(problem)
+        return render(request, "sandbox/index.html", context, status=400)
+    apply_knobs(changes=cleaned)
+    return redirect("sandbox:index")
 
 
 @require_POST
 def grant_code_form(request: HttpRequest) -> HttpResponse:
     """The page's button (a CSRF-protected form for people, unlike the JSON control API)."""
+    _page_guard(request)
     code = oauth.create_grant_code()
-    return render(request, "sandbox/index.html", _page_context(request, grant=code))
+    context = _page_context(request, grant=code)
+    context["knob_fields"] = _knob_fields(context["knobs"], {})
+    context["may_change_knobs"] = is_admin(request.user)
+    return render(request, "sandbox/index.html", context)

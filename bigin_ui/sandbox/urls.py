@@ -11,6 +11,7 @@ app_name = "sandbox"
 urlpatterns = [
     path("", control.index, name="index"),
     path("grant-code", control.grant_code_form, name="grant-code"),
+    path("knobs", control.knobs_form, name="knobs"),
     # Accounts server
     path("oauth/v2/token", oauth.token, name="oauth-token"),
     path("oauth/v2/token/revoke", oauth.revoke, name="oauth-revoke"),

@@ -10,7 +10,7 @@ import requests
 from bigin_ui.sandbox.constants import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from bigin_ui.sandbox.faults import KNOB_DEFAULTS
 from tests.sandbox.helpers import contact, first, insert
-from tests.sandbox_control import SandboxError
+from tests.sandbox_control import TOKEN_HEADER, SandboxError
 
 
 def fields_of(sandbox, module):
@@ -38,7 +38,8 @@ def test_knob_changes_are_merged(sandbox):
 
 
 def test_unknown_knob_is_a_json_400(sandbox):
-    response = requests.post(f"{sandbox.base_url}/_control/knobs", json={"warp": 9}, timeout=10)
+    response = requests.post(f"{sandbox.base_url}/_control/knobs", json={"warp": 9}, timeout=10,
+                             headers={TOKEN_HEADER: sandbox.control_token})
     assert response.status_code == 400
     assert response.json()["details"] == {"knob": "warp"}
 
@@ -84,7 +85,8 @@ def test_control_refuses_the_wrong_method(sandbox):
 
 
 def test_grant_code_answer(sandbox):
-    body = requests.post(f"{sandbox.base_url}/_control/grant-code", json={}, timeout=10).json()
+    body = requests.post(f"{sandbox.base_url}/_control/grant-code", json={}, timeout=10,
+                         headers={TOKEN_HEADER: sandbox.control_token}).json()
     assert (body["expires_in"], body["client_id"], body["client_secret"]) == (
         180, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET)
     assert body["code"].startswith("1000.")
