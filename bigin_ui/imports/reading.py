@@ -116,26 +116,31 @@ def _decoded_lines(handle: IO[bytes]) -> Iterator[str]:
 
 
 def sniff_delimiter(sample: list[str]) -> str:
-    """The delimiter that splits the first lines into the same number (>1) of cells.
+    """The delimiter that splits the header into most columns (more than one) without any of
+    the first lines having more cells than the header.
 
     Counting characters would be fooled by a comma inside a quoted header, so each candidate
-    is tried with the real CSV parser.
+    is tried with the real CSV parser. Lines may have fewer cells than the header (some
+    programs drop empty trailing cells), never more.
     """
     text = "".join(sample)
-    best, best_width = ",", 1
+    best, best_score = ",", (0, 0)
     for delimiter in DELIMITERS:
         try:
             rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
                     if any(c.strip() for c in r)]
         except csv.Error:
             continue
-        if not rows:
+        if not rows or len(rows[0]) < 2:
             continue
         width = len(rows[0])
         # The last sampled line may be cut inside a quoted value; do not judge by it.
-        consistent = all(len(r) == width for r in rows[:-1] or rows)
-        if width > best_width and consistent:
-            best, best_width = delimiter, width
+        body = rows[1:-1] if len(rows) > 2 else rows[1:]
+        if any(len(r) > width for r in body):
+            continue
+        score = (sum(len(r) == width for r in body), width)
+        if score > best_score:
+            best, best_score = delimiter, score
     return best
 
 

@@ -356,3 +356,61 @@ def write_rejected(imp: Import, out: IO[str]) -> int:
     for count, cells in enumerate(rejected_lines(imp)):  # noqa: B007
         writer.writerow(cells)
     return max(count, 0)
+
+
+# --- starting the background work ---------------------------------------------------------
+
+
+def start_check(*, imp: Import) -> Import:
+    """Check the file in the background (django-tasks); the page shows the progress."""
+    from bigin_ui.imports.tasks import check_import_task
+
+    if not Import.objects.filter(pk=imp.pk, status=Import.Status.UPLOADED).update(
+            status=Import.Status.VALIDATING, lines_done=0, lines_good=0, lines_bad=0):
+        raise ImportError_("This import is already being checked.")
+    result = check_import_task.enqueue(imp.pk)
+    Import.objects.filter(pk=imp.pk).update(task_id=str(result.id)[:64])
+    imp.refresh_from_db()
+    return imp
+
+
+def start_queue(*, imp: Import, again: bool = False) -> Import:
+    """Queue the checked good lines in the background. A file already queued once is
+    queued again only when the person says so (``again``)."""
+    from bigin_ui.imports.tasks import queue_import_task
+
+    earlier = earlier_imports(imp).first()
+    if earlier is not None and not again:
+        raise ImportError_(f"This file was already imported into {imp.module} on "
+                           f"{timezone.localtime(earlier.created_at):%Y-%m-%d %H:%M} (import "
+                           f"{earlier.pk}); tick \"Queue it again\" if you mean to.")
+    if not imp.lines_good:
+        raise ImportError_("No line passed the check; there is nothing to queue.")
+    if not Import.objects.filter(pk=imp.pk, status=Import.Status.CHECKED).update(
+            status=Import.Status.QUEUEING, lines_done=0):
+        raise ImportError_("This import was already queued.")
+    result = queue_import_task.enqueue(imp.pk)
+    Import.objects.filter(pk=imp.pk).update(task_id=str(result.id)[:64])
+    imp.refresh_from_db()
+    return imp
+
+
+def display_value(value: Any) -> str:
+    """A payload value as the preview shows it: what will be sent, readable."""
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        if "$row" in value:
+            return f"row:{value['$row']}"
+        if set(value) <= {"id", "name"}:
+            return str(value.get("name") or value.get("id"))
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "; ".join(value)
+    if isinstance(value, list) and all(isinstance(v, dict) and set(v) == {"name"}
+                                       for v in value):
+        return "; ".join(str(v["name"]) for v in value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return str(value)

@@ -4,7 +4,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from bigin_ui.web.views import connection, health, lookups, records, review, row_actions
+from bigin_ui.web.views import (
+    connection,
+    health,
+    imports,
+    lookups,
+    records,
+    review,
+    row_actions,
+)
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="my_rows", permanent=False)),
@@ -22,6 +30,12 @@ urlpatterns = [
     path("rows/<int:pk>/link/", row_actions.link, name="row_link"),
     path("rows/<int:pk>/allow/", row_actions.allow, name="row_allow"),
     path("lookup/<str:module>/", lookups.lookup, name="lookup"),
+    path("imports/new/", imports.new_import, name="import_new"),
+    path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("imports/<int:pk>/map/", imports.map_import, name="import_map"),
+    path("imports/<int:pk>/confirm/", imports.confirm_import, name="import_confirm"),
+    path("imports/<int:pk>/discard/", imports.discard, name="import_discard"),
+    path("imports/<int:pk>/rejected.csv", imports.rejected_csv, name="import_rejected"),
     path("review/", review.review, name="review"),
     path("review/action/", review.review_action, name="review_action"),
     path("review/export.csv", review.review_export, name="review_export"),

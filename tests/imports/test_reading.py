@@ -143,3 +143,10 @@ def test_xlsx_first_sheet_by_default_and_unknown_sheet(tmp_path):
 def test_a_csv_renamed_to_xlsx_is_a_clear_error(tmp_path):
     with pytest.raises(FileProblem, match="Not a readable .xlsx"):
         open_table(write(tmp_path, b"Last_Name\r\nA\r\n", name="fake.xlsx"), limit=LIMIT)
+
+
+def test_lines_missing_trailing_empty_cells_do_not_hide_the_delimiter(tmp_path):
+    table, lines = read(write(tmp_path, b"Last_Name;Email;City\r\nDoe;d@example.com\r\n"
+                                        b"Roe;r@example.com;Rome\r\n"))
+    assert table.delimiter == ";"
+    assert lines[0][1] == ["Doe", "d@example.com"]

@@ -91,3 +91,53 @@ def test_export_has_fixed_columns_then_one_per_field(tmp_path, staff):
     assert rows[0]["Last_Name"] == "Doe"
     assert rows[0]["Tag"] == '[{"name":"A"}]'
     assert rows[0]["error_field"] == "Phone"
+
+
+def test_the_same_file_again_is_refused_unless_asked(tmp_path, staff, capsys):
+    path = write_csv(tmp_path, "Last_Name\nOnce\n")
+    call_command("bigin_import", "--module", "Contacts", "--user", "sam", str(path))
+    with pytest.raises(CommandError, match="already imported"):
+        call_command("bigin_import", "--module", "Contacts", "--user", "sam", str(path))
+    assert Row.objects.count() == 1
+    call_command("bigin_import", "--module", "Contacts", "--user", "sam", "--again", str(path))
+    assert Row.objects.count() == 2
+
+
+def test_dry_run_decimal_comma_timezone_mapping_and_errors_file(tmp_path, staff, capsys):
+    path = write_csv(tmp_path, "Surname;Opt\nGood;no\nBad;F\n")
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text('{"Surname": "Last_Name", "Opt": "Email_Opt_Out"}', encoding="utf-8")
+    errors = tmp_path / "errors.csv"
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("bigin_import", "--module", "Contacts", "--user", "sam", "--dry-run",
+                     "--decimal-comma", "--timezone", "Europe/Berlin", "--mapping",
+                     str(mapping), "--errors", str(errors), str(path))
+    assert exit_info.value.code == 1
+    out, err = capsys.readouterr()
+    assert "Dry run: 1 Contacts line(s) would be queued; rejected 1." in out
+    assert "line 3: column 'Opt': 'F' is not a checkbox value" in err
+    assert "Europe/Berlin" in err
+    assert Row.objects.count() == 0
+    assert list(csv.reader(errors.open(encoding="utf-8")))[1][:2] == ["Bad", "F"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--timezone", "Mars/Base"], "Unknown time zone"),
+    (["--sheet", "Two"], "no sheets"),
+])
+def test_bad_arguments_are_one_clear_error(tmp_path, staff, args, message):
+    path = write_csv(tmp_path, "Last_Name\nA\n")
+    with pytest.raises(CommandError, match=message):
+        call_command("bigin_import", "--module", "Contacts", "--user", "sam", *args, str(path))
+
+
+def test_a_bad_mapping_file_is_a_clear_error(tmp_path, staff):
+    path = write_csv(tmp_path, "Last_Name\nA\n")
+    mapping = tmp_path / "m.json"
+    for text, message in (("{", "Cannot read the mapping"), ('{"Nope": "Last_Name"}',
+                                                            "no column 'Nope'"),
+                          ('{"Last_Name": "Shoe"}', "not a field")):
+        mapping.write_text(text, encoding="utf-8")
+        with pytest.raises(CommandError, match=message):
+            call_command("bigin_import", "--module", "Contacts", "--user", "sam", "--mapping",
+                         str(mapping), str(path))

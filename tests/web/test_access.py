@@ -31,6 +31,15 @@ TABLE: dict[str, tuple[str, dict, dict[str, int]]] = {
     "connection": ("get", {}, {"anon": ANON_LOGIN, "sales": 403, "admin": 200}),
     "connection_test": ("post", {}, {"anon": ANON_LOGIN, "sales": 403, "admin": 302}),
     "connection_sync": ("post", {}, {"anon": ANON_LOGIN, "sales": 403, "admin": 302}),
+    "import_new": ("get", {}, {"anon": ANON_LOGIN, "sales": 200, "admin": 200}),
+    "import_detail": ("get", {"pk": "import"}, {"anon": ANON_LOGIN, "sales": 200, "admin": 200}),
+    "import_map": ("get", {"pk": "import"}, {"anon": ANON_LOGIN, "sales": 200, "admin": 200}),
+    "import_confirm": ("post", {"pk": "import"},
+                       {"anon": ANON_LOGIN, "sales": 302, "admin": 302}),
+    "import_discard": ("post", {"pk": "import"},
+                       {"anon": ANON_LOGIN, "sales": 302, "admin": 302}),
+    "import_rejected": ("get", {"pk": "import"},
+                        {"anon": ANON_LOGIN, "sales": 200, "admin": 200}),
 }
 
 # Views that answer GET and POST: their POST is checked too (a form with nothing useful in it).
@@ -39,6 +48,8 @@ ALSO_POSTED: dict[str, tuple[str, dict, dict[str, int]]] = {
                    {"anon": ANON_LOGIN, "sales": 400, "admin": 400}),
     "row_detail": ("post", {"pk": "own"}, {"anon": ANON_LOGIN, "sales": 400, "admin": 400}),
     "connection": ("post", {}, {"anon": ANON_LOGIN, "sales": 403, "admin": 400}),
+    "import_new": ("post", {}, {"anon": ANON_LOGIN, "sales": 400, "admin": 400}),
+    "import_map": ("post", {"pk": "import"}, {"anon": ANON_LOGIN, "sales": 400, "admin": 400}),
 }
 CASES = list(TABLE.items()) + [
     (f"{name} (POST)", spec) for name, spec in ALSO_POSTED.items()]
@@ -67,7 +78,14 @@ def world(sales_user, admin_user, contacts_metadata, settings):
     from bigin_ui.queue.models import SubmissionRun
 
     run = SubmissionRun.objects.create(created_by=sales_user, status="finished")
-    return {"own": row.pk, "run": run.pk, "users": {"sales": sales_user, "admin": admin_user}}
+    from bigin_ui.imports.models import Import
+
+    checked = Import.objects.create(created_by=sales_user, owner=sales_user, module="Contacts",
+                                    file_name="people.csv", sha256="0" * 64, status="checked",
+                                    headers=["Last_Name"], mapping={"0": "Last_Name"},
+                                    options={"time_zone": "UTC", "decimal": "."})
+    return {"own": row.pk, "run": run.pk, "import": checked.pk,
+            "users": {"sales": sales_user, "admin": admin_user}}
 
 
 @pytest.mark.parametrize("role", ["anon", "sales", "admin"])

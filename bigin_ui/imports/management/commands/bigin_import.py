@@ -48,6 +48,8 @@ class Command(BaseCommand):
         parser.add_argument("--errors", type=Path, help="Write the rejected lines here as CSV, "
                             "with an 'errors' column.")
         parser.add_argument("--sheet", default="", help="XLSX sheet (default: the first).")
+        parser.add_argument("--again", action="store_true", help="Queue a file that was "
+                            "already imported into this module (same SHA-256) once more.")
         parser.add_argument("file", type=Path)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -85,9 +87,12 @@ class Command(BaseCommand):
             self.stderr.write(f"note: column {header!r} matches no field of {module}; ignored.")
         self.stderr.write(f"Date/times without an offset are read in "
                           f"{options_of(imp).time_zone}.")
-        if earlier_imports(imp).exists() and not options["dry_run"]:
-            self.stderr.write("warning: this file was imported into "
-                              f"{module} before (import {earlier_imports(imp).first().pk}).")
+        earlier = earlier_imports(imp).first()
+        if earlier is not None and not options["dry_run"] and not options["again"]:
+            Import.objects.filter(pk=imp.pk).update(status=Import.Status.DISCARDED)
+            raise CommandError(f"This file was already imported into {module} (import "
+                               f"{earlier.pk}, {earlier.created_at:%Y-%m-%d %H:%M}); nothing "
+                               "was queued. Use --again to queue it once more.")
         imp = check_import(import_id=imp.pk)
         if imp.status == Import.Status.UNREADABLE:
             raise CommandError(imp.message)
