@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "bigin_ui.imports",
     "bigin_ui.web",
     "bigin_ui.sandbox",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -65,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a lockout found during authentication into the page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Content-Security-Policy (django-csp 4): the pages load scripts and styles from our own
@@ -140,6 +144,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Login throttling (django-axes): the lockout check runs before the password check.
+AUTHENTICATION_BACKENDS = [
+    "bigin_ui.web.auth.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# N failed log-ins lock a username, and N from one address lock that address, for
+# LOGIN_LOCKOUT_MINUTES (each failure during the lockout starts it again). An admin unlocks
+# early by deleting the access attempts in Django's admin.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "bigin_ui.web.auth.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "bigin_ui.web.auth.client_ip"
+# Without this, every management command starts with an axes banner on stderr, which scripts
+# reading bigin_import's error lines would have to skip. Failures are still logged.
+AXES_VERBOSE = False
+# Reverse proxies in front of the app that append the client's address to X-Forwarded-For
+# (0: use the connection's address).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/records/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
