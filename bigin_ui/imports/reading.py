@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from bigin_ui.csv_safety import restore, restore_row
+
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 SNIFF_LINES = 20
@@ -179,7 +181,9 @@ def _open_csv(handle: IO[bytes]) -> Table:
             except csv.Error as exc:
                 raise FileProblem(f"Line {start}: not valid CSV ({exc}). Nothing was "
                                   "imported; fix the line and upload the file again.") from None
-            line = Line(number=start, cells=list(cells))
+            # A file this app exported has its formula-like cells quoted (csv_safety): the
+            # values come back as they were.
+            line = Line(number=start, cells=restore_row(cells))
             if len(cells) > width and any(c.strip() for c in cells[width:]):
                 line.problem = (f"{len(cells)} cells but only {width} columns "
                                 f"(delimiter: {DELIMITER_NAMES[delimiter]})")
@@ -255,5 +259,5 @@ def _native(cell: Any) -> Cell:
         if "%" in fmt:
             return Percent(value)
     if isinstance(value, str):
-        return value
+        return restore(value)  # an exported CSV saved as .xlsx keeps the quotes
     return value

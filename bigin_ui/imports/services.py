@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from bigin_ui.csv_safety import neutralise_row
 from bigin_ui.imports.cells import Cell, Options, is_blank
 from bigin_ui.imports.checking import LINE, LineChecker, mappable_fields
 from bigin_ui.imports.models import Import, ImportLine, SavedMapping
@@ -354,7 +355,7 @@ def write_rejected(imp: Import, out: IO[str]) -> int:
     writer = csv.writer(out)
     count = -1
     for count, cells in enumerate(rejected_lines(imp)):  # noqa: B007
-        writer.writerow(cells)
+        writer.writerow(neutralise_row(cells))  # the file goes back into a spreadsheet
     return max(count, 0)
 
 

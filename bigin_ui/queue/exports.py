@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from bigin_ui.csv_safety import neutralise_row
 from bigin_ui.metadata.schema import MODULES, get_schema
 from bigin_ui.queue.models import Row
 
@@ -60,10 +61,12 @@ def csv_lines(rows: QuerySet[Row]) -> Iterator[str]:
     for row in rows.order_by("pk").iterator(chunk_size=1000):
         # Values for fields today's metadata no longer has are kept, not dropped.
         other = {k: v for k, v in row.payload.items() if k not in known}
-        writer.writerow(
-            [row.pk, row.module, row.status, row.bigin_id, row.error_code, row.error_message,
-             row.error_field]
+        # Every cell as text, neutralised: a value (or Bigin's error message) starting with
+        # = + - @ must not run as a formula in whoever opens the file.
+        writer.writerow(neutralise_row(
+            [str(row.pk), row.module, row.status, row.bigin_id, row.error_code,
+             row.error_message, row.error_field]
             + [cell(row.payload.get(name)) for name in columns]
             + [cell(other) if other else ""]
-        )
+        ))
         yield flush()

@@ -19,6 +19,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from bigin_ui.csv_safety import neutralise_row
 from bigin_ui.imports.checking import LINE, mappable_fields
 from bigin_ui.imports.models import Import, ImportLine
 from bigin_ui.imports.reading import FileProblem
@@ -189,7 +190,7 @@ def rejected_csv(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     imp = get_object_or_404(visible_imports(request.user), pk=pk)
     writer = csv.writer(_Echo())
     # A BOM so Excel opens the file as UTF-8.
-    rows = (writer.writerow(cells) for cells in rejected_lines(imp))
+    rows = (writer.writerow(neutralise_row(cells)) for cells in rejected_lines(imp))
     response = StreamingHttpResponse(
         ("\ufeff" if i == 0 else "") + text for i, text in enumerate(rows))
     response["Content-Type"] = "text/csv; charset=utf-8"
