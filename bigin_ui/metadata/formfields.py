@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from bigin_ui.metadata.validation import (
     TEXTAREA_SMALL_MAX,
     FieldInvalid,
     as_decimal,
+    picklist_value,
 )
 from bigin_ui.metadata.widgets import (
     PERIOD_CHOICES,
@@ -53,6 +55,10 @@ class FormContext:
     # Resolves "row:<pk>" references to a label, None when the row is not usable.
     describe_row: Callable[[str], str | None] = field(default=lambda pk: None)
     lookup_url: Callable[[str], str] = field(default=lambda module: "")
+    # The module of a queued row ("row:<pk>"), None when the row is not usable.
+    row_module: Callable[[str], str | None] = field(default=lambda pk: None)
+    # The person's number convention: "." (1,234.5) or "," (1.234,5). Never guessed per value.
+    decimal_separator: str = "."
 
 
 def zone(name: str) -> dt.tzinfo:
@@ -70,6 +76,41 @@ def number_out(value: Decimal) -> int | float | str:
     if Decimal(repr(as_float)) == value:
         return as_float
     return format(value, "f")
+
+
+GROUPED = {".": re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?"),
+           ",": re.compile(r"-?[0-9]{1,3}([. ][0-9]{3})+(,[0-9]+)?")}
+PLAIN = {".": re.compile(r"-?[0-9]+(\.[0-9]+)?"), ",": re.compile(r"-?[0-9]+(,[0-9]+)?")}
+CONVENTION_NAMES = {".": "1,234.56", ",": "1.234,56"}
+
+
+def parse_typed_number(text: str, *, separator: str = ".") -> Decimal:
+    """A number typed under the person's convention. Digit groups are taken only where they
+    are unmistakable (groups of three); anything else is an error, never a guess: under "."
+    "2.500,00" is refused, not read as 2.5."""
+    value = str(text).strip()
+    if PLAIN[separator].fullmatch(value):
+        return Decimal(value.replace(",", "."))
+    if GROUPED[separator].fullmatch(value):
+        group = "," if separator == "." else r"[. ]"
+        whole, _, fraction = value.partition(separator) if separator == "," else (
+            value.partition("."))
+        digits = re.sub(group, "", whole)
+        return Decimal(f"{digits}.{fraction}" if fraction else digits)
+    raise FieldInvalid(
+        f"Cannot read {value!r} as a number written like {CONVENTION_NAMES[separator]} (your "
+        "number format; change it on your profile page).", code="number_format")
+
+
+def number_in(value: Any, ctx: FormContext) -> str:
+    """A stored number as the person types it (their decimal separator, no groups)."""
+    if value is None:
+        return ""
+    try:
+        text = format(as_decimal(value), "f")
+    except FieldInvalid:
+        return str(value)
+    return text.replace(".", ",") if ctx.decimal_separator == "," else text
 
 
 class Kind:
@@ -132,15 +173,44 @@ class WebsiteKind(Kind):
         return field_
 
 
+class MappedChoiceField(forms.ChoiceField):
+    """Takes another case or the display value of a choice (an import, a typed value) as the
+    actual value it means; see validation.picklist_value."""
+
+    def __init__(self, *, meta: FieldMeta, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.meta = meta
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        try:
+            return picklist_value(self.meta, text) if text else text
+        except FieldInvalid as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+
+
+class MappedMultipleChoiceField(forms.MultipleChoiceField):
+    def __init__(self, *, meta: FieldMeta, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.meta = meta
+
+    def to_python(self, value: Any) -> list[str]:
+        try:
+            return [picklist_value(self.meta, v) for v in super().to_python(value)]
+        except FieldInvalid as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+
+
 class PicklistKind(Kind):
     def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
         choices = [("", "---------")] + [(c.actual, c.display) for c in meta.choices]
-        return forms.ChoiceField(choices=choices)
+        return MappedChoiceField(meta=meta, choices=choices)
 
 
 class MultiPicklistKind(Kind):
     def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
-        return forms.MultipleChoiceField(
+        return MappedMultipleChoiceField(
+            meta=meta,
             choices=[(c.actual, c.display) for c in meta.choices],
             widget=forms.CheckboxSelectMultiple,
         )
@@ -195,26 +265,43 @@ class DateTimeKind(Kind):
         return moment
 
 
+class TypedNumberField(forms.CharField):
+    """A number as typed under the person's convention; the text is kept, read once more by
+    NumberKind.to_payload."""
+
+    def __init__(self, *, separator: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.separator = separator
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value not in self.empty_values:
+            try:
+                parse_typed_number(value, separator=self.separator)
+            except FieldInvalid as exc:
+                raise forms.ValidationError(exc.message, code=exc.code) from None
+
+
 class NumberKind(Kind):
     """Currency, decimal, double and percent: typed as text so our digit rules speak first."""
 
     def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
-        return forms.CharField(
-            strip=True, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+        return TypedNumberField(
+            separator=ctx.decimal_separator, strip=True,
+            help_text=f"Numbers are written like {CONVENTION_NAMES[ctx.decimal_separator]}.",
+            widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         )
 
     def to_payload(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
         if value in ("", None):
             return None
-        text = str(value).replace(",", "") if str(value).count(",") and "." in str(
-            value) else str(value)
         try:
-            return number_out(as_decimal(text))
+            return number_out(parse_typed_number(value, separator=ctx.decimal_separator))
         except FieldInvalid:
-            return value  # left as typed; validation reports it on the field
+            return value  # left as typed; the field has already said why
 
     def to_initial(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
-        return "" if value is None else str(value)
+        return number_in(value, ctx)
 
 
 class IntegerKind(Kind):
@@ -451,17 +538,17 @@ class ProductLinesKind(Kind):
                 text = line.get(key, "")
                 if text:
                     try:
-                        item[key] = number_out(as_decimal(text))
+                        item[key] = number_out(parse_typed_number(
+                            text, separator=ctx.decimal_separator))
                     except FieldInvalid:
-                        item[key] = text
+                        item[key] = text  # validation names the line and the column
             lines.append(item)
         return lines or None
 
     def to_initial(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
         return [
             {"Product": format_reference(v.get("Product")),
-             **{k: "" if v.get(k) is None else str(v.get(k))
-                for k in ("List_Price", "Quantity", "Discount")}}
+             **{k: number_in(v.get(k), ctx) for k in ("List_Price", "Quantity", "Discount")}}
             for v in value or [] if isinstance(v, dict)
         ]
 

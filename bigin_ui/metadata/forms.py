@@ -10,7 +10,7 @@ from django.utils import timezone
 from bigin_ui.metadata.fields import FieldMeta
 from bigin_ui.metadata.formfields import FormContext, alarm_text, kind_for
 from bigin_ui.metadata.schema import ModuleSchema
-from bigin_ui.metadata.validation import Context, validate_record
+from bigin_ui.metadata.validation import Context, FieldInvalid, call_duration, validate_record
 
 RELATED_MODULES = ("Contacts", "Accounts", "Pipelines", "Products")
 RELATED_MODULE_LABELS = {"Contacts": "Contact", "Accounts": "Company",
@@ -79,7 +79,7 @@ class RecordForm(forms.Form):
             label="Related module", required=False,
             choices=[("", "---------")] + [(m, RELATED_MODULE_LABELS[m])
                                           for m in RELATED_MODULES],
-            help_text="The module of the record in Related To.",
+            help_text="The module of the record in Related To. Left empty, Bigin finds it.",
         )
         self.fields["$se_module"] = field
         # Keep it beside Related_To in the rendered order.
@@ -98,8 +98,11 @@ class RecordForm(forms.Form):
     def _fill_pipeline_choices(self) -> None:
         pipelines = self.schema.team_pipelines
         pipeline_field = self.fields["Pipeline"]
-        pipeline_field.choices = [(p.id, p.name) for p in pipelines]
-        pipeline_field.required = True
+        # Optional as the doc marks it ("Pipeline stringOptional"): left out, Bigin files the
+        # record under its first Team Pipeline, whose sub-pipelines are offered meanwhile.
+        pipeline_field.choices = [("", f"{pipelines[0].name} (default)")] + [
+            (p.id, p.name) for p in pipelines]
+        pipeline_field.required = self.metas["Pipeline"].required
         chosen = next((p for p in pipelines if p.id == self._selected("Pipeline")), pipelines[0])
         subs = chosen.sub_pipelines
         if "Sub_Pipeline" in self.fields:
@@ -189,15 +192,31 @@ class RecordForm(forms.Form):
                 payload[name] = {"ALARM": alarm_text(
                     payload[name], recurring=bool(payload.get("Recurring_Activity")),
                     ctx=self.ctx)}
-        related = any(m.kind == "related_to" and name in payload
-                      for name, m in self.metas.items())
-        if related and self.cleaned_data.get("$se_module"):
-            payload["$se_module"] = self.cleaned_data["$se_module"]
+        related = next((payload[name] for name, m in self.metas.items()
+                        if m.kind == "related_to" and name in payload), None)
+        if related is not None:
+            se_module = self.cleaned_data.get("$se_module")
+            if isinstance(related, dict) and "$row" in related:
+                # A queued row's module is known for certain, whatever the select says.
+                se_module = self.ctx.row_module(str(related["$row"])) or se_module
+            if se_module:
+                payload["$se_module"] = se_module
         return payload
+
+    def _shape_call_duration(self, payload: dict[str, Any]) -> None:
+        meta = self.metas.get("Call_Duration")
+        typed = payload.get("Call_Duration")
+        if self.schema.module != "Calls" or meta is None or not isinstance(typed, str):
+            return
+        try:
+            payload["Call_Duration"] = call_duration(meta, typed)
+        except FieldInvalid as exc:
+            self.add_error("Call_Duration", exc.message)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         payload = self.build_payload()
+        self._shape_call_duration(payload)
         self.validation.record = payload
         errors = validate_record(
             tuple(self.metas.values()),

@@ -23,6 +23,9 @@ PHONE_MAX = 30
 DIGITS_BEFORE_POINT = 16
 DIGITS_AFTER_POINT = 9
 PERCENT_DIGITS = 5
+# The app's stated departure from the doc ("Percent: Accepts numbers up to 5 digits."): a
+# percentage outside 0–100 is a typing mistake far more often than it is meant.
+PERCENT_MIN, PERCENT_MAX = Decimal(0), Decimal(100)
 BIGINT_DIGITS = 18
 INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
 TAG_NAME_MAX = 100
@@ -63,6 +66,10 @@ ID_RE = re.compile(r"[0-9]{1,25}")
 # A call's duration as minutes:seconds (the doc's sample sends "90:00"); Bigin takes at most
 # two digits of minutes.
 DURATION_RE = re.compile(r"[0-9]{1,2}:[0-5][0-9]")
+# What a person may type for it: "mm:ss", or minutes ("Provide the duration of the call in
+# minutes."), whole or with a fraction.
+DURATION_TYPED_RE = re.compile(r"(?P<mm>[0-9]{1,4}):(?P<ss>[0-5][0-9])|(?P<minutes>[0-9]{1,4}"
+                               r"(\.[0-9]{1,6})?)")
 
 
 class FieldInvalid(ValueError):
@@ -92,15 +99,24 @@ class Context:
 # --- helpers -----------------------------------------------------------------------------
 
 
+def utf16_len(text: str) -> int:
+    """Length as Bigin counts it: in UTF-16 code units (Java strings), so a character outside
+    the Basic Multilingual Plane (most emoji) counts twice."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def _limit(meta: FieldMeta, default: int, ceiling: int | None = None) -> int:
     limit = meta.length or default
     return min(limit, ceiling) if ceiling else limit
 
 
 def _check_length(value: str, limit: int) -> None:
-    if len(value) > limit:
+    length = utf16_len(value)
+    if length > limit:
+        wide = " (an emoji and some rare characters count as two)" if length != len(
+            value) else ""
         raise FieldInvalid(
-            f"At most {limit} characters (this has {len(value)}).", code="max_length"
+            f"At most {limit} characters (this has {length}{wide}).", code="max_length"
         )
 
 
@@ -148,7 +164,9 @@ def _check_number(
             f"{name} allows at most {before} digits before the decimal point.", code="digits"
         )
     allowed_after = after
-    if meta.decimal_place is not None and meta.data_type in {"currency", "decimal", "percent"}:
+    # The field's metadata narrows the doc's 9 places ("decimal_place": 3 on a double is a
+    # field that takes 3), whatever its number type.
+    if meta.decimal_place is not None:
         allowed_after = min(after, meta.decimal_place)
     if fraction > allowed_after:
         raise FieldInvalid(
@@ -193,6 +211,57 @@ def parse_datetime(value: str) -> dt.datetime:
     if offset is None or abs(offset) > MAX_UTC_OFFSET:
         raise FieldInvalid("The UTC offset must be between -14:00 and +14:00.", code="format")
     return moment
+
+
+def picklist_value(meta: FieldMeta, typed: str) -> str:
+    """The actual value a typed picklist entry means: itself, or the one choice whose actual or
+    display value it matches ignoring case ("technology", "Financial Services"). Text matching
+    several choices is refused rather than guessed; text matching none is returned as it is,
+    for the picklist rule to refuse."""
+    actual = {c.actual for c in meta.choices}
+    if typed in actual:
+        return typed
+    folded = typed.strip().casefold()
+    found = {c.actual for c in meta.choices
+             if folded in {c.actual.casefold(), c.display.casefold()}}
+    if len(found) > 1:
+        raise FieldInvalid(f"{typed!r} could mean {' or '.join(sorted(found))}; choose one.",
+                           code="choice")
+    return found.pop() if found else typed
+
+
+def call_duration(meta: FieldMeta, typed: str) -> str | int | float:
+    """A call's duration as typed ("90:00" or minutes, "90" or "1.5") in the shape the field's
+    metadata calls for: text as minutes:seconds, a number field as minutes."""
+    text = typed.strip()
+    match = DURATION_TYPED_RE.fullmatch(text)
+    if not match:
+        raise FieldInvalid("Give the duration as minutes:seconds (90:00) or in minutes (90).",
+                           code="duration")
+    if match["minutes"] is not None:
+        minutes = Decimal(match["minutes"])
+        seconds = minutes * 60
+        if seconds != seconds.to_integral_value():
+            raise FieldInvalid(f"{text} minutes is not a whole number of seconds; use "
+                               "minutes:seconds.", code="duration")
+        total = int(seconds)
+    else:
+        total = int(match["mm"]) * 60 + int(match["ss"])
+    if meta.data_type in {"double", "decimal", "currency", "integer"}:
+        minutes = Decimal(total) / 60
+        if meta.data_type == "integer" and total % 60:
+            raise FieldInvalid("This field takes whole minutes.", code="duration")
+        if minutes == minutes.to_integral_value():
+            return int(minutes)
+        exact = float(minutes)
+        if Decimal(repr(exact)) != minutes:
+            raise FieldInvalid(f"{text} is not an exact number of minutes; round it to the "
+                               "minute or to a half.", code="duration")
+        return exact
+    shaped = f"{total // 60:02d}:{total % 60:02d}"
+    if not DURATION_RE.fullmatch(shaped):
+        raise FieldInvalid("Bigin takes at most 99:59 (minutes:seconds).", code="duration")
+    return shaped
 
 
 # --- one validator per type ----------------------------------------------------------------
@@ -246,7 +315,7 @@ def v_multiselectpicklist(meta: FieldMeta, value: Any, ctx: Context) -> None:
         raise FieldInvalid(f"Not allowed: {', '.join(bad)}.", code="choice")
     # Bigin stores the choices as one text joined by ";", limited by the field's length.
     limit = _limit(meta, MULTISELECT_MAX)
-    if len(";".join(value)) > limit:
+    if utf16_len(";".join(value)) > limit:
         raise FieldInvalid(f"Too many values: together at most {limit} characters.",
                            code="max_length")
 
@@ -270,8 +339,10 @@ def v_currency(meta: FieldMeta, value: Any, ctx: Context) -> None:
 
 
 def v_percent(meta: FieldMeta, value: Any, ctx: Context) -> None:
-    _check_number(meta, value, before=PERCENT_DIGITS, after=DIGITS_AFTER_POINT,
-                  name="A percentage")
+    number = _check_number(meta, value, before=PERCENT_DIGITS, after=DIGITS_AFTER_POINT,
+                           name="A percentage")
+    if not PERCENT_MIN <= number <= PERCENT_MAX:
+        raise FieldInvalid("A percentage is between 0 and 100.", code="range")
 
 
 def v_integer(meta: FieldMeta, value: Any, ctx: Context) -> None:
@@ -283,6 +354,9 @@ def v_integer(meta: FieldMeta, value: Any, ctx: Context) -> None:
         raise FieldInvalid("Expected a whole number.", code="type")
     if not INTEGER_MIN <= value <= INTEGER_MAX:
         raise FieldInvalid(f"Must be between {INTEGER_MIN} and {INTEGER_MAX}.", code="range")
+    # The field's metadata "length" is its number of digits (9 on Bigin's integer fields).
+    if meta.length and len(str(abs(value))) > meta.length:
+        raise FieldInvalid(f"At most {meta.length} digits.", code="digits")
 
 
 def v_bigint(meta: FieldMeta, value: Any, ctx: Context) -> None:
@@ -327,7 +401,7 @@ def v_tag(meta: FieldMeta, value: Any, ctx: Context) -> None:
         ].strip():
             raise FieldInvalid("Each tag needs a name.", code="type")
         name = item["name"].strip()
-        if len(name) > TAG_NAME_MAX:
+        if utf16_len(name) > TAG_NAME_MAX:
             raise FieldInvalid(f"A tag name has at most {TAG_NAME_MAX} characters.",
                                code="max_length")
         if name.casefold() not in {n.casefold() for n in names}:
@@ -344,6 +418,8 @@ def v_team_pipeline(meta: FieldMeta, value: Any, ctx: Context) -> None:
     if not isinstance(value, Mapping) or not ID_RE.fullmatch(str(value.get("id", ""))):
         raise FieldInvalid("Choose a Team Pipeline.", code="type")
 
+
+RELATED_MODULES = ("Contacts", "Accounts", "Pipelines", "Products")
 
 RRULE_FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 WEEKDAYS = ("SU", "MO", "TU", "WE", "TH", "FR", "SA")
@@ -665,10 +741,15 @@ def cross_field_errors(
         DURATION_RE.fullmatch(duration.strip())
     ):
         errors["Call_Duration"] = "Give the duration as minutes:seconds, like 90:00."
-    if record.get("Related_To") and module in {"Tasks", "Events", "Calls"} and not record.get(
-        "$se_module"
+    # No "$se_module" is no error: the doc's own Calls and Tasks samples send Related_To
+    # without it, and Bigin finds the record's module itself. The form fills it in wherever
+    # the module is known (a queued row, a record picked from a search).
+    se_module = record.get("$se_module")
+    if se_module is not None and module in {"Tasks", "Events", "Calls"} and (
+        se_module not in RELATED_MODULES
     ):
-        errors["Related_To"] = "Say which module the related record belongs to."
+        errors["Related_To"] = (f"{se_module!r} is not a module a {module[:-1].lower()} can "
+                                "relate to.")
     return errors
 
 

@@ -55,8 +55,16 @@ def form_context(user: AbstractBaseUser) -> FormContext:
         row = Row.objects.filter(pk=number, status__in=USABLE_REFERENCE).first()
         return row_label(row) if row else None
 
+    def row_module(pk: str) -> str | None:
+        number = plain_int(pk)
+        if number is None:
+            return None
+        return Row.objects.filter(pk=number, status__in=USABLE_REFERENCE).values_list(
+            "module", flat=True).first()
+
     return FormContext(
         users=[(u.bigin_id, u.full_name) for u in users],
+        row_module=row_module,
         time_zone=zone(tz_name),
         default_owner=mine.bigin_id if mine else "",
         describe_row=describe_row,

@@ -494,7 +494,9 @@ BOUNDARIES = [
     (catalog_field("Contacts", "Lifetime_Value"), "9" * 17, False),
     (field("Ratio", "double"), "1." + "1" * 9, True),
     (field("Ratio", "double"), "1." + "1" * 10, False),
-    (catalog_field("Accounts", "Satisfaction"), 99999, True),
+    # 99999 is the doc's bound ("Accepts numbers up to 5 digits."); the app stops at 100 on
+    # purpose (README, "Where the app is stricter than Bigin"), see test_percent_stops_at_100.
+    (catalog_field("Accounts", "Satisfaction"), 100, True),
     (catalog_field("Accounts", "Satisfaction"), 100000, False),
     (catalog_field("Accounts", "Account_Number"), "9" * 18, True),
     (catalog_field("Accounts", "Account_Number"), "9" * 19, False),
@@ -512,6 +514,14 @@ BOUNDARIES = [
 def test_boundaries_are_the_same_on_both_sides(raw, value, accepted):
     assert app_accepts(raw, value) is accepted
     assert (sandbox_error("Accounts", raw, value) is None) is accepted
+
+
+def test_percent_stops_at_100_where_bigin_takes_five_digits():
+    # Doc, "Percent: Accepts numbers up to 5 digits." The sandbox follows the doc; the app
+    # refuses what is almost always a slip of the keyboard. Stricter, so never more lenient.
+    raw = catalog_field("Accounts", "Satisfaction")
+    assert sandbox_error("Accounts", raw, 99999) is None
+    assert not app_accepts(raw, 99999)
 
 
 def duration_values() -> st.SearchStrategy[Any]:

@@ -81,10 +81,13 @@ def test_trailing_zeros_do_not_count_as_decimals():
     assert ok(meta("Price", "currency", decimal_place=2), "10.2500")
 
 
-def test_percent_accepts_5_digits_and_rejects_6():
+def test_percent_rejects_6_digits():
+    # Doc: "Percent ... Accepts numbers up to 5 digits." The app stops at 100 on purpose
+    # (README; tests/metadata/test_doc_rules.py), so 99999 is refused as well.
     m = meta("Probability", "percent")
-    assert ok(m, 99999)
+    assert ok(m, 100)
     assert not ok(m, 100000)
+    assert not ok(m, 99999)
 
 
 def test_bigint_accepts_18_digits_and_rejects_19():
