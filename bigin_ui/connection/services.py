@@ -142,17 +142,3 @@ def build_client(
         observer=observer,
     )
 
-
-def record_url(config: ConnectionConfig, module: str, record_id: str) -> str:
-    """Where a person sees this record: Bigin's web UI for the org's data centre."""
-    from bigin_ui.metadata.models import BiginOrg
-
-    if config.is_sandbox:
-        return f"{config.web_url}/#record-{record_id}"
-    org = BiginOrg.objects.filter(pk=1).first()
-    path = {"Accounts": "accounts", "Contacts": "contacts", "Pipelines": "deals",
-            "Products": "products", "Tasks": "tasks", "Events": "events", "Calls": "calls"}
-    if org and org.zgid:
-        return f"{config.web_url}/bigin/org{org.zgid}/Home#/{path.get(module, module.lower())}/" \
-               f"{record_id}"
-    return f"{config.web_url}/bigin/"

@@ -91,6 +91,9 @@ class LinesWidget(forms.Widget):
                 lines.setdefault(position, {})[column] = (value or "").strip()
         # A select always has a value, so only typed columns decide whether a line is blank.
         typed = {c[0] for c in self.columns if not isinstance(c[2], forms.Select)}
+        # Redrawn, the form shows as many lines as it had (one more when asked for more):
+        # a failed save must not grow a blank line each time.
+        self.shown_lines = len(lines) + (1 if data.get("_refresh") == "lines" else 0)
         return [lines[i] for i in sorted(lines)
                 if any(v for k, v in lines[i].items() if k in typed)]
 
@@ -101,7 +104,8 @@ class LinesWidget(forms.Widget):
         context = super().get_context(name, value, attrs)
         lines = list(value or []) if isinstance(value, list) else []
         rows = []
-        for index in range(len(lines) + self.blank_lines):
+        count = max(len(lines) + 1, self.blank_lines, getattr(self, "shown_lines", 0))
+        for index in range(count):
             line = lines[index] if index < len(lines) else {}
             cells = []
             for column, label, widget in self.columns:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from bigin_ui.sandbox import control, oauth, views
+from bigin_ui.sandbox import control, oauth, pages, views
 
 app_name = "sandbox"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("", control.index, name="index"),
     path("grant-code", control.grant_code_form, name="grant-code"),
     path("knobs", control.knobs_form, name="knobs"),
+    # Where the app's Bigin ID links land in sandbox mode (Bigin's own web UI in a real org).
+    path("records/<str:module>/<str:record_id>", pages.record_page, name="record-page"),
     # Accounts server
     path("oauth/v2/token", oauth.token, name="oauth-token"),
     path("oauth/v2/token/revoke", oauth.revoke, name="oauth-revoke"),

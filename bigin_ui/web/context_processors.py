@@ -11,13 +11,18 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    from django.utils.functional import SimpleLazyObject
+
     from bigin_ui.connection.services import active_config
     from bigin_ui.queue import credits
     from bigin_ui.queue.models import Row
     from bigin_ui.roles import is_admin
+    from bigin_ui.web.links import record_links
 
     config = active_config()
     return {
+        # Built on first use only: most pages show no Bigin ID.
+        "bigin_links": SimpleLazyObject(lambda: record_links(config=config)),
         "nav_modules": [(m, SINGULAR_LABELS[m]) for m in MODULES],
         "nav_is_admin": is_admin(user),
         "nav_connection": config,

@@ -30,7 +30,8 @@ def test_enter_a_contact_submit_it_and_see_the_bigin_id(synced, live_server, log
 
     page.get_by_test_id("submit-button").click()
     expect(page.get_by_test_id("run-progress")).to_be_visible()
-    expect(row.get_by_test_id("bigin-id")).to_have_text(re.compile(r"^\d{19}$"), timeout=15000)
+    link = row.get_by_test_id("bigin-link")
+    expect(link).to_have_text(re.compile(r"^\d{19} \(open this contact in Bigin"), timeout=15000)
     expect(row.locator("[data-status]")).to_have_text("Created")
     # The whole page catches up with the outcome, not only the run panel.
     expect(page.get_by_test_id("submit-button")).to_be_disabled()
@@ -40,6 +41,12 @@ def test_enter_a_contact_submit_it_and_see_the_bigin_id(synced, live_server, log
     stored = Row.objects.get(payload__Last_Name="Browserton")
     assert stored.status == Row.Status.CREATED
     assert stored.bigin_id in {r["id"] for r in synced.records("Contacts")}
+    # The Bigin ID opens the record where it lives (the sandbox's record page here).
+    with page.context.expect_page() as opened:
+        link.click()
+    record = opened.value
+    expect(record.get_by_test_id("sandbox-record-id")).to_have_text(stored.bigin_id)
+    expect(record.get_by_test_id("sandbox-record-name")).to_have_text("Brenda Browserton")
 
 
 def test_a_bad_value_is_shown_on_its_field_and_nothing_is_lost(synced, live_server, log_in,

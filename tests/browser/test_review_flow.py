@@ -61,7 +61,7 @@ def test_an_admin_fixes_a_failed_row_in_its_form(synced, live_server, log_in, ad
     error = page.locator(".field-account_name .invalid-feedback")
     expect(error).to_be_visible()
     expect(error).to_contain_text("Bigin: INVALID_DATA")
-    expect(page.get_by_test_id("bigin-error")).to_contain_text("on Account_Name")
+    expect(page.get_by_test_id("bigin-error")).to_contain_text("on Company Name")
     snap(page, "row")
 
     field.fill(account)

@@ -5,6 +5,8 @@ from typing import Any
 
 from django import template
 
+from bigin_ui.web import wording
+
 register = template.Library()
 
 
@@ -17,3 +19,36 @@ def pretty_json(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False)
+
+
+@register.simple_tag(takes_context=True)
+def bigin_url(context: template.Context, module: str, record_id: str) -> str:
+    """The record's page in Bigin's web UI (the sandbox's record page in sandbox mode)."""
+    from bigin_ui.web.links import record_links
+
+    links = context.get("bigin_links")
+    if links is None:
+        links = record_links()
+    return links.url(module, record_id)
+
+
+# Module API names are for form inputs and exports; people read Bigin's UI names.
+register.filter("module_label", wording.module_label)
+register.filter("singular_label", wording.singular_label)
+register.filter("status_label", wording.status_label)
+register.filter("connection_problem", wording.connection_problem)
+
+
+@register.filter
+def event_kind(kind: str) -> str:
+    return wording.EVENT_KINDS.get(kind, kind.replace("_", " ").capitalize())
+
+
+@register.filter
+def call_outcome(outcome: str) -> str:
+    return wording.CALL_OUTCOMES.get(outcome, outcome.replace("_", " "))
+
+
+@register.filter
+def call_kind(kind: str) -> str:
+    return wording.CALL_KINDS.get(kind, kind)

@@ -16,6 +16,7 @@ from bigin_ui.metadata.schema import MODULES
 from bigin_ui.web.forms import ConnectionForm
 from bigin_ui.web.http import HtmxHttpRequest
 from bigin_ui.web.permissions import admin_required
+from bigin_ui.web.wording import connection_problem
 
 
 @require_http_methods(["GET", "POST"])
@@ -29,7 +30,7 @@ def connection(request: HtmxHttpRequest) -> HttpResponse:
                 setup.save_connection(actor=request.user, **form.cleaned_data)
             except BiginError as exc:
                 # Zoho's own words: the OAuth messages already name the error code.
-                form.add_error("grant_code", exc.message)
+                form.add_error("grant_code", connection_problem(exc.message))
             except setup.SetupError as exc:
                 form.add_error("grant_code", str(exc))
             else:
@@ -67,5 +68,7 @@ def sync_now(request: HtmxHttpRequest) -> HttpResponse:
     if outcome.ok:
         messages.success(request, outcome.summary)
     else:
-        messages.error(request, outcome.summary)
+        words = connection_problem(outcome.summary)
+        messages.error(request, outcome.summary if words == outcome.summary
+                       else f"Sync failed. {words}")
     return redirect("connection")

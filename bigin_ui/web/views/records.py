@@ -9,18 +9,20 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from bigin_ui.connection.services import active_config, record_url
 from bigin_ui.metadata.schema import MODULE_LABELS, MODULES, MetadataMissing, get_schema
 from bigin_ui.queue.entry import make_form, row_label
 from bigin_ui.queue.history import row_calls
 from bigin_ui.queue.models import Row, SubmissionRun
+from bigin_ui.queue.problems import attach_problems
 from bigin_ui.queue.rows import RowError, create_row, edit_row, may_change, rows_visible_to
 from bigin_ui.queue.runs import run_progress, start_run
 from bigin_ui.roles import is_admin
 from bigin_ui.web.http import HtmxHttpRequest, page_number
+from bigin_ui.web.links import record_links
 
 PAGE_SIZE = 50
 
@@ -59,6 +61,7 @@ def my_rows(request: HtmxHttpRequest) -> HttpResponse:
     if module in MODULES:
         rows = rows.filter(module=module)
     page = Paginator(rows, PAGE_SIZE).get_page(page_number(request))
+    attach_problems(page.object_list)
     run = None
     run_id = request.GET.get("run", "")
     if run_id.isdigit():
@@ -75,12 +78,33 @@ def my_rows(request: HtmxHttpRequest) -> HttpResponse:
         "modules": [(m, MODULE_LABELS[m]) for m in MODULES],
         "run": run,
         "progress": run_progress(run) if run else None,
-        "pending_count": counts.get(Row.Status.PENDING, 0),
+        **_submit_scope(request.user, pending=counts.get(Row.Status.PENDING, 0)),
         "run_workflows": settings.BIGIN_TRIGGER not in {"none", "off", "[]"},
     }
     template = "web/rows.html#rows-table" if request.htmx and not request.htmx.boosted else (
         "web/rows.html")
     return render(request, template, context)
+
+
+def _held_counts(user) -> dict[str, int]:
+    """The user's pending rows that a submit leaves where they are, by kind of hold.
+
+    Rows waiting for a related row are not among them: a submit looks at them again.
+    """
+    held = (Row.objects.filter(owner=user, status=Row.Status.PENDING)
+            .exclude(hold__in=["", Row.Hold.WAITING]).values_list("hold")
+            .annotate(n=Count("pk")))
+    return dict(held)
+
+
+def _submit_scope(user, *, pending: int) -> dict[str, object]:
+    held = _held_counts(user) if pending else {}
+    labels = dict(Row.Hold.choices)
+    return {
+        # What Submit will take, not every pending row: held rows wait for a person.
+        "pending_count": pending - sum(held.values()),
+        "held_rows": [(labels[hold].lower(), n) for hold, n in sorted(held.items())],
+    }
 
 
 def _entry_form(request: HtmxHttpRequest, *, module: str, schema, payload=None):
@@ -131,6 +155,7 @@ def row_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if schema is None:
         return render(request, "web/no_metadata.html", {"module": row.module}, status=503)
     editable = may_change(row, request.user)
+    attach_problems([row], field_labels=True)
     form, redraw = _entry_form(request, module=row.module, schema=schema, payload=row.payload)
     status = 200
     if request.method == "POST" and not redraw:
@@ -164,7 +189,7 @@ def row_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "form": form, "schema": schema, "row": row, "editable": editable,
         "run": run, "progress": run_progress(run) if run else None,
         "duplicate_id": duplicate_id,
-        "duplicate_url": record_url(active_config(), row.module, str(duplicate_id))
+        "duplicate_url": record_links().url(row.module, str(duplicate_id))
         if duplicate_id else "",
         "events": row.events.select_related("actor").all(),
         "calls": row_calls(row),
@@ -179,11 +204,22 @@ def submit(request: HtmxHttpRequest) -> HttpResponse:
     trigger = None
     if request.POST.get("workflows_shown") and not request.POST.get("workflows"):
         trigger = []  # Bigin's way of saying "do not run workflows for these records"
+    held_before = _held_counts(request.user).get(Row.Hold.DUPLICATE, 0)
     run = start_run(user=request.user, origin="web", owner=request.user, trigger=trigger)
     if run.rows_total:
-        messages.success(request, f"Submitting {run.rows_total} rows in the background.")
+        messages.success(request, f"Submitting {run.rows_total} row{pluralize(run.rows_total)} "
+                         "in the background.")
     else:
         messages.info(request, run.message)
+    # The submit itself holds rows whose unique value another row already has; say so, or
+    # "Submit 301" would quietly send 300.
+    newly_held = _held_counts(request.user).get(Row.Hold.DUPLICATE, 0) - held_before
+    if newly_held > 0:
+        messages.warning(
+            request, f"{newly_held} row{pluralize(newly_held)} {pluralize(newly_held, 'was,were')}"
+            " not sent: held as a possible duplicate of another row with the same unique value"
+            " (for example the same e-mail address). Open the row to send it anyway or discard"
+            " it.")
     return redirect(f"{reverse('my_rows')}?run={run.pk}")
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from bigin_ui.metadata.schema import MetadataMissing, get_schema
 from bigin_ui.queue.exports import csv_lines
+from bigin_ui.queue.problems import attach_problems
 from bigin_ui.queue.review import (
     attention_rows,
     bulk_discard,
@@ -47,6 +48,7 @@ def review(request: HtmxHttpRequest) -> HttpResponse:
     status_counts = dict(without_cause.values_list("status").annotate(n=Count("pk")))
     page = Paginator(rows.select_related("owner").order_by("-created_at", "-pk"),
                      PAGE_SIZE).get_page(page_number(request))
+    attach_problems(page.object_list)
     # A cause group is one module (and names the field Bigin complained about), so "set a
     # field" works on a group's page without filtering by module as well.
     cause = cause_filter(filters.cause) if filters.cause else {}

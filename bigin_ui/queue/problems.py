@@ -1,0 +1,115 @@
+"""What stands in a row's way, in words, as things are now.
+
+Holds are stored with a reason written when the hold was placed ("Waiting for Companies row 4
+(failed …)"). The row they name can move on afterwards (it is fixed, linked or created), so the
+lists recompute the reason from the rows' current state instead of showing the stored text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db.models import Q
+
+from bigin_ui.metadata.schema import MODULE_LABELS, MetadataMissing, UnknownModule, get_schema
+from bigin_ui.queue.models import Row
+
+# Rows that can still become the record a duplicate repeats (as in runs.flag_duplicates).
+_LIVE = [Row.Status.PENDING, Row.Status.SENDING, Row.Status.CREATED, Row.Status.UNKNOWN,
+         Row.Status.RECONCILING, Row.Status.NEEDS_REVIEW]
+
+
+def _label(module: str) -> str:
+    return MODULE_LABELS.get(module, module)
+
+
+def _field_label(module: str, api_name: str, schemas: dict | None = None) -> str:
+    """The field's label in Bigin ("Company Name"), or its API name without metadata."""
+    schemas = {} if schemas is None else schemas
+    if module not in schemas:
+        try:
+            schemas[module] = get_schema(module)
+        except (MetadataMissing, UnknownModule):
+            schemas[module] = None
+    meta = schemas[module].get(api_name) if schemas[module] is not None else None
+    return meta.label if meta is not None else api_name
+
+
+def _state(row: Row) -> str:
+    text = row.get_status_display().lower()
+    return f"{text}: {row.error_code}" if row.error_code else text
+
+
+def _waiting_texts(rows: list[Row]) -> dict[int, str]:
+    links = Row.depends_on.through.objects.filter(from_row_id__in=[r.pk for r in rows])
+    parents_of: dict[int, list[int]] = {}
+    for child, parent in links.values_list("from_row_id", "to_row_id"):
+        parents_of.setdefault(child, []).append(parent)
+    parents = Row.objects.only("pk", "module", "status", "error_code").in_bulk(
+        {p for ps in parents_of.values() for p in ps})
+    texts = {}
+    for row in rows:
+        mine = sorted((parents[p] for p in parents_of.get(row.pk, []) if p in parents),
+                      key=lambda p: p.pk)
+        blocking = [p for p in mine if p.status != Row.Status.CREATED]
+        if blocking:
+            p = blocking[0]
+            texts[row.pk] = (f"Waiting for {_label(p.module)} row {p.pk} ({_state(p)}); it is "
+                             "sent once that row is in Bigin.")
+        elif mine:
+            names = ", ".join(f"{_label(p.module)} row {p.pk}" for p in mine)
+            texts[row.pk] = (f"{names} {'is' if len(mine) == 1 else 'are'} in Bigin now; this "
+                             "row goes with the next submit.")
+    return texts
+
+
+def _duplicate_texts(rows: list[Row], schemas: dict | None) -> dict[int, str]:
+    pairs = Q()
+    for row in rows:
+        pairs |= Q(module=row.module, unique_key=row.unique_key)
+    others: dict[tuple[str, str], list[Row]] = {}
+    for other in (Row.objects.filter(pairs, status__in=_LIVE).select_related("owner")
+                  .only("pk", "module", "unique_key", "status", "error_code", "bigin_id",
+                        "owner__username").order_by("pk")):
+        others.setdefault((other.module, other.unique_key), []).append(other)
+    texts = {}
+    for row in rows:
+        same = [o for o in others.get((row.module, row.unique_key), []) if o.pk != row.pk]
+        field = row.unique_key.partition(":")[0]
+        if schemas is not None:
+            field = _field_label(row.module, field, schemas)
+        if not same:
+            texts[row.pk] = (f"Held because another row had the same {field}; that row is "
+                             "no longer queued, so this one can be sent: choose “Not a "
+                             "duplicate: send it anyway” on the row.")
+            continue
+        o = same[0]
+        texts[row.pk] = (
+            f"Possible duplicate: same {field} as {_label(o.module)} row {o.pk} ({_state(o)}, "
+            f"entered by {o.owner.get_username()})"
+            + (f", Bigin ID {o.bigin_id}" if o.bigin_id else "") + "."
+        )
+    return texts
+
+
+def attach_problems(rows: Sequence[Row], *, field_labels: bool = False) -> Sequence[Row]:
+    """Set ``row.problem`` on each row: the current reason it is held or was put back, or ""
+    (Bigin's own error on a failed row is shown from its fields).
+
+    With ``field_labels`` (one row's page), fields are named by their labels in Bigin, which
+    costs a metadata read per module; lists keep the API names Bigin's errors use.
+    """
+    schemas: dict | None = {} if field_labels else None
+    waiting = [r for r in rows if r.hold == Row.Hold.WAITING]
+    duplicates = [r for r in rows if r.hold == Row.Hold.DUPLICATE and r.unique_key]
+    texts = {}
+    if waiting:
+        texts.update(_waiting_texts(waiting))
+    if duplicates:
+        texts.update(_duplicate_texts(duplicates, schemas))
+    for row in rows:
+        row.problem = texts.get(row.pk) or row.hold_reason or row.last_problem
+        row.error_field_label = row.error_field
+        if row.error_field and schemas is not None:
+            row.error_field_label = _field_label(row.module, row.error_field, schemas)
+    return rows

@@ -1,0 +1,117 @@
+"""What people read on the list and row pages: Bigin ID links, module and state names in
+words, problems as they stand now, and connection failures in words."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+import requests
+from django.urls import reverse
+
+from bigin_ui.bigin.datacenters import DATA_CENTRES
+from bigin_ui.connection.services import ConnectionConfig, sandbox_config
+from bigin_ui.metadata.models import BiginOrg
+from bigin_ui.queue.models import Row
+from bigin_ui.queue.review import link_to_existing
+from bigin_ui.queue.rows import create_row
+from bigin_ui.web.links import record_links
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", html))).strip(" >")
+
+
+def live_config(dc: str) -> ConnectionConfig:
+    centre = DATA_CENTRES[dc]
+    return ConnectionConfig(source="saved", dc=dc, api_domain="", accounts_url=centre.accounts_url,
+                            client_id="1000.X", client_secret="s", refresh_token="r",
+                            web_url=centre.web_url)
+
+
+@pytest.mark.parametrize(("dc", "module", "expected"), [
+    ("us", "Contacts", "https://bigin.zoho.com/bigin/org942010964/Home#/contacts/7618"),
+    ("eu", "Pipelines", "https://bigin.zoho.eu/bigin/org942010964/Home#/deals/7618"),
+    ("ca", "Accounts", "https://bigin.zohocloud.ca/bigin/org942010964/Home#/accounts/7618"),
+    ("au", "Products", "https://bigin.zoho.com.au/bigin/org942010964/Home#/products/7618"),
+])
+def test_a_bigin_id_links_to_the_record_in_the_orgs_data_centre(db, dc, module, expected):
+    BiginOrg.objects.create(pk=1, zgid="942010964")
+    assert record_links(config=live_config(dc)).url(module, "7618") == expected
+
+
+def test_before_the_org_is_known_the_link_opens_bigin_in_the_right_data_centre(db):
+    assert record_links(config=live_config("jp")).url("Contacts", "7618") == (
+        "https://bigin.zoho.jp/bigin/")
+
+
+def test_the_sandbox_link_opens_a_page_that_shows_the_record(synced, client_for):
+    [result] = client_for().insert_records(
+        "Contacts", [{"Last_Name": "Linked", "Email": "linked@example.com"}]).results
+    url = record_links(config=sandbox_config()).url("Contacts", result.id)
+    page = requests.get(url, timeout=10)
+    assert page.status_code == 200
+    assert "Linked" in text_of(page.text.split('data-testid="sandbox-record-name"')[1])
+    assert "linked@example.com" in page.text
+    missing = requests.get(url[:-3] + "000", timeout=10)
+    assert missing.status_code == 404
+    assert "No such record" in missing.text
+
+
+def test_my_rows_links_the_bigin_id_and_names_companies_as_bigin_does(
+        sales_client, sales_user, contacts_metadata, settings):
+    settings.BIGIN_SANDBOX_URL = "http://sandbox.test/sandbox"
+    Row.objects.create(module="Accounts", owner=sales_user, payload={"Account_Name": "Zylker"},
+                       status=Row.Status.CREATED, bigin_id="2034020000000700001")
+    html = sales_client.get(reverse("my_rows")).content.decode()
+    table = html.split('data-testid="rows-table"')[1].split("</table>")[0]
+    assert ('href="http://sandbox.test/sandbox/records/Accounts/2034020000000700001"'
+            in table)
+    assert "<td>Companies</td>" in table
+    assert "Accounts" not in text_of(table)
+
+
+def test_review_counts_states_in_words(admin_client, sales_user, contacts_metadata):
+    Row.objects.create(module="Contacts", owner=sales_user, payload={"Last_Name": "A"},
+                       status=Row.Status.NEEDS_REVIEW)
+    Row.objects.create(module="Contacts", owner=sales_user, payload={"Last_Name": "B"},
+                       status=Row.Status.FAILED, error_code="INVALID_DATA",
+                       error_message="invalid data", error_field="Email")
+    html = admin_client.get(reverse("review")).content.decode()
+    counts = text_of(html.split('data-testid="status-counts"')[1].split("</div>")[0])
+    assert "Needs review: 1" in counts
+    assert "Failed: 1" in counts
+    assert "needs_review" not in text_of(html)
+
+
+def test_a_waiting_rows_problem_is_recomputed_once_its_parent_is_linked(
+        sales_client, sales_user, admin_user, contacts_metadata):
+    parent = create_row(module="Accounts", owner=sales_user, payload={"Account_Name": "Zylker"})
+    Row.objects.filter(pk=parent.pk).update(status=Row.Status.FAILED, error_code="INVALID_DATA")
+    child = create_row(module="Contacts", owner=sales_user,
+                       payload={"Last_Name": "Kid", "Account_Name": {"$row": parent.pk}})
+    stale = f"Waiting for Accounts row {parent.pk} (failed: INVALID_DATA)."
+    Row.objects.filter(pk=child.pk).update(hold=Row.Hold.WAITING, hold_reason=stale)
+
+    def problem() -> str:
+        html = sales_client.get(reverse("my_rows")).content.decode()
+        row = html.split(f'data-row-id="{child.pk}"')[1].split("</tr>")[0]
+        return text_of(row.split('data-testid="problem"')[1])
+
+    assert problem().startswith(f"Waiting for Companies row {parent.pk} (failed: INVALID_DATA)")
+    link_to_existing(row=parent, bigin_id="2034020000000700001", actor=admin_user)
+    assert problem().startswith(f"Companies row {parent.pk} is in Bigin now; this row goes "
+                                "with the next submit.")
+
+
+def test_a_failed_connection_test_says_what_went_wrong_in_words(admin_client, db, settings):
+    settings.BIGIN_SANDBOX_URL = "http://127.0.0.1:9/sandbox"
+    html = admin_client.post(reverse("connection_test"), follow=True).content.decode()
+    failure = text_of(html.split('data-testid="test-failure"')[1].split("</span>")[0])
+    assert failure == ("Cannot reach the Zoho accounts server at http://127.0.0.1:9/sandbox: "
+                       "the server refused the connection (nothing is listening at that "
+                       "address).")
+    # The library's own text is one click away, not the headline.
+    assert "Max retries exceeded" in html.split("Technical details")[1]
+    assert "Max retries exceeded" not in failure
