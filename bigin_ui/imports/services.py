@@ -185,21 +185,31 @@ def earlier_imports(imp: Import) -> QuerySet[Import]:
 # --- checking (the preview) ----------------------------------------------------------------
 
 
-def cell_text(cell: Cell) -> str:
-    """A cell as text for the rejected-lines file, so it can be fixed and uploaded again."""
+def cell_text(cell: Cell, *, decimal: str = ".") -> str:
+    """A cell as text for the rejected-lines file, written so that the same import (same
+    options) reads it back as the same value once the problem is fixed."""
     if cell is None:
         return ""
     if isinstance(cell, bool):
         return "true" if cell else "false"
     if isinstance(cell, dt.datetime):
+        if cell.time() == dt.time(0, 0) and cell.tzinfo is None:
+            return cell.date().isoformat()  # Excel's date cells are midnight date/times
         return cell.isoformat(sep=" ", timespec="minutes" if not cell.second else "seconds")
     if isinstance(cell, (dt.date, dt.time)):
         return cell.isoformat()
     if isinstance(cell, Percent):
-        return f"{cell.value * 100:g}"
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
+        return _number_text(cell.value * 100, decimal)
+    if isinstance(cell, (int, float)):
+        return _number_text(cell, decimal)
     return str(cell)
+
+
+def _number_text(value: float | int, decimal: str) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = repr(value) if isinstance(value, float) else str(value)
+    return text.replace(".", decimal)
 
 
 def _progress(imp: Import, **fields: int) -> None:
@@ -229,7 +239,7 @@ def check_import(*, import_id: int, resolver: Any = None) -> Import:
         for line in table.lines:
             if all(is_blank(c) for c in line.cells):
                 continue
-            cells = [cell_text(c) for c in line.cells]
+            cells = [cell_text(c, decimal=checker.options.decimal) for c in line.cells]
             if line.problem:
                 result_payload, problems = None, {LINE: [line.problem]}
             else:

@@ -263,3 +263,22 @@ def test_a_file_that_breaks_midway_leaves_nothing_checked(tmp_path, staff):
     assert imp.status == Import.Status.UNREADABLE
     assert "Line 3" in imp.message
     assert not ImportLine.objects.filter(batch=imp).exists()
+
+
+def test_rejected_lines_of_an_excel_file_read_back_as_the_same_values(tmp_path, staff):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Last Name", "Birthday", "Call At", "Budget", "Email Opt Out"])
+    sheet.append(["Doe", dt.datetime(1990, 5, 17), dt.datetime(2026, 1, 5, 14, 0), 1250.75,
+                  "maybe"])
+    path = tmp_path / "people.xlsx"
+    book.save(path)
+    imp = create_import(path=path, file_name="people.xlsx", module="Contacts",
+                        created_by=staff, owner=staff)
+    configure_import(imp=imp, mapping=mapping_of(imp),
+                     options=Options(time_zone="Europe/Berlin", decimal=","))
+    imp = check_import(import_id=imp.pk)
+    out = io.StringIO()
+    write_rejected(imp, out)
+    fixed = list(csv.reader(io.StringIO(out.getvalue())))[1][:5]
+    assert fixed == ["Doe", "1990-05-17", "2026-01-05 14:00", "1250,75", "maybe"]

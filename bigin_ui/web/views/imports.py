@@ -113,8 +113,9 @@ def map_import(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 def _preview(request: HtmxHttpRequest, imp: Import) -> dict[str, Any]:
     mapping = mapping_of(imp)
-    columns = [(imp.headers[i] if i < len(imp.headers) else f"column {i + 1}", api)
-               for i, api in sorted(mapping.items())]
+    positions = sorted(mapping)
+    columns = [(imp.headers[i] if i < len(imp.headers) else f"column {i + 1}", mapping[i])
+               for i in positions]
     lines = ImportLine.objects.filter(batch=imp).order_by("number")
     only_bad = request.GET.get("show") == "bad"
     if only_bad:
@@ -124,11 +125,13 @@ def _preview(request: HtmxHttpRequest, imp: Import) -> dict[str, Any]:
     for line in page:
         payload = line.payload or {}
         cells = []
-        for header, api in columns:
+        for index, (header, api) in zip(positions, columns, strict=True):
             problems = line.problems.get(header, [])
             value = payload.get(api)
-            cells.append({"problems": problems,
-                          "value": "" if value is None else display_value(value)})
+            # A rejected line shows what the file holds; a good one what will be sent.
+            raw = line.cells[index] if index < len(line.cells) else ""
+            shown = (raw if not line.ok else "" if value is None else display_value(value))
+            cells.append({"problems": problems, "value": shown, "raw": raw})
         known = {h for h, _ in columns}
         other = [f"{where}: {m}" if where != LINE else m
                  for where, msgs in line.problems.items() if where not in known for m in msgs]
