@@ -76,7 +76,7 @@ class LineChecker:
         self.exclude = entry_exclusions(module)
         # The person's own context, with date/times read in the zone the import states.
         self.ctx = dataclasses.replace(form_context(owner), time_zone=options.zone)
-        self.validation = validation_context()
+        self.validation = validation_context(owner)  # row:N only among rows they may see
         self.metas = {f.api_name: f for f in mappable_fields(module)}
         self.column_of = {api: index for index, api in self.mapping.items()}
         self.resolver = resolver or ValueResolver(owner=owner)

@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from bigin_ui.imports.cells import CellError
 from bigin_ui.metadata.schema import NAME_FIELDS
-from bigin_ui.queue.entry import USABLE_REFERENCE, row_label
+from bigin_ui.queue.entry import referable_rows, row_label
 from bigin_ui.queue.models import Row
 
 # Characters Bigin's criteria syntax gives meaning to; such values use the word search.
@@ -79,7 +79,9 @@ class ValueResolver:
                         "Bigin ID or row:N.")
 
     def queued(self, module: str, fields: list[str], value: str) -> list[Row]:
-        rows = Row.objects.filter(module=module, status__in=USABLE_REFERENCE)
+        # Only rows the import's owner may see: another person's row neither matches nor is
+        # named in the "matches N records" message.
+        rows = referable_rows(self.owner).filter(module=module)
         matches: list[Row] = []
         for name in fields:
             matches.extend(rows.filter(**{f"payload__{name}__iexact": value})[:SHOWN + 1])

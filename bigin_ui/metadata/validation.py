@@ -89,10 +89,14 @@ class Context:
         *,
         user_ids: frozenset[str] | None = None,
         pending_row_ids: Callable[[str], bool] | None = None,
+        row_module: Callable[[str], str | None] | None = None,
         record: Mapping[str, Any] | None = None,
     ) -> None:
         self.user_ids = user_ids  # None: users not synced, accept any numeric ID
         self.pending_row_ids = pending_row_ids
+        # The module of a usable queued row: a reference must point at the module its field
+        # links to (a Contact's Account_Name at a Companies row, not at another Contact).
+        self.row_module = row_module
         self.record = record or {}
 
 
@@ -176,13 +180,19 @@ def _check_number(
     return number
 
 
-def _check_lookup_object(value: Any, ctx: Context, *, label: str = "record") -> None:
+def _check_lookup_object(value: Any, ctx: Context, *, label: str = "record",
+                         module: str | None = None) -> None:
     if not isinstance(value, Mapping):
         raise FieldInvalid(f"Choose a {label}.", code="type")
     if "$row" in value:
         row_id = value["$row"]
         if ctx.pending_row_ids is not None and not ctx.pending_row_ids(str(row_id)):
             raise FieldInvalid("The queued row this refers to no longer exists.", code="ref")
+        if module and ctx.row_module is not None:
+            actual = ctx.row_module(str(row_id))
+            if actual != module:
+                raise FieldInvalid(f"Queued row {row_id} is in {actual}; this field refers to "
+                                   f"{module}.", code="ref_module")
         return
     if not ID_RE.fullmatch(str(value.get("id", ""))):
         raise FieldInvalid(f"Choose a {label} (a Bigin record ID).", code="id")
@@ -374,7 +384,7 @@ def v_boolean(meta: FieldMeta, value: Any, ctx: Context) -> None:
 
 
 def v_lookup(meta: FieldMeta, value: Any, ctx: Context) -> None:
-    _check_lookup_object(value, ctx)
+    _check_lookup_object(value, ctx, module=meta.lookup_module)
 
 
 def v_ownerlookup(meta: FieldMeta, value: Any, ctx: Context) -> None:
@@ -388,7 +398,7 @@ def v_multiselectlookup(meta: FieldMeta, value: Any, ctx: Context) -> None:
     if not isinstance(value, list):
         raise FieldInvalid("Expected a list of records.", code="type")
     for item in value:
-        _check_lookup_object(item, ctx)
+        _check_lookup_object(item, ctx, module=meta.lookup_module)
 
 
 def v_tag(meta: FieldMeta, value: Any, ctx: Context) -> None:
@@ -411,7 +421,8 @@ def v_tag(meta: FieldMeta, value: Any, ctx: Context) -> None:
 
 
 def v_related_to(meta: FieldMeta, value: Any, ctx: Context) -> None:
-    _check_lookup_object(value, ctx)
+    se_module = ctx.record.get("$se_module")
+    _check_lookup_object(value, ctx, module=se_module if isinstance(se_module, str) else None)
 
 
 def v_team_pipeline(meta: FieldMeta, value: Any, ctx: Context) -> None:
@@ -598,7 +609,7 @@ def v_participants(meta: FieldMeta, value: Any, ctx: Context) -> None:
             # A contact is named by its bare ID, as in the doc's sample; an object is only
             # a reference to a queued row, which becomes that ID when it is sent.
             if isinstance(who, Mapping) and set(who) == {"$row"}:
-                _check_lookup_object(who, ctx, label="contact")
+                _check_lookup_object(who, ctx, label="contact", module="Contacts")
             elif not ID_RE.fullmatch(str(who)):
                 raise FieldInvalid("A contact participant needs a contact.", code="participant")
         else:
@@ -616,7 +627,7 @@ def v_associated_products(meta: FieldMeta, value: Any, ctx: Context) -> None:
         if not isinstance(line, Mapping) or not set(line) <= PRODUCT_LINE_KEYS:
             raise FieldInvalid(f"Product line {position} is malformed.", code="type")
         try:
-            _check_lookup_object(line.get("Product"), ctx, label="product")
+            _check_lookup_object(line.get("Product"), ctx, label="product", module="Products")
         except FieldInvalid as exc:
             raise FieldInvalid(f"Line {position}: {exc.message}", code=exc.code) from None
         # Bigin needs a quantity on every line; price and discount may be left out.

@@ -49,10 +49,11 @@ def form_context(user: AbstractBaseUser) -> FormContext:
 
     def describe_row(pk: str) -> str | None:
         # Whatever follows "row:" in a posted value arrives here; only numbers are row keys.
+        # Another person's row is described exactly like a missing one.
         number = plain_int(pk)
         if number is None:
             return None
-        row = Row.objects.filter(pk=number, status__in=USABLE_REFERENCE).first()
+        row = referable_rows(user).filter(pk=number).first()
         return row_label(row) if row else None
 
     def row_module(pk: str) -> str | None:
@@ -72,15 +73,30 @@ def form_context(user: AbstractBaseUser) -> FormContext:
     )
 
 
-def validation_context() -> Context:
+def referable_rows(user: AbstractBaseUser | None) -> QuerySet[Row]:
+    """Rows a ``row:N`` reference may name: usable ones the user may see (all for a check
+    that runs for nobody in particular, like re-validation after a metadata sync)."""
+    from bigin_ui.queue.rows import rows_visible_to
+
+    rows = Row.objects.all() if user is None else rows_visible_to(user)
+    return rows.filter(status__in=USABLE_REFERENCE)
+
+
+def validation_context(user: AbstractBaseUser | None = None) -> Context:
     user_ids = frozenset(active_users().values_list("bigin_id", flat=True))
+    rows = referable_rows(user)
 
     def usable_row(pk: str) -> bool:
         number = plain_int(pk)
-        return number is not None and Row.objects.filter(
-            pk=number, status__in=USABLE_REFERENCE).exists()
+        return number is not None and rows.filter(pk=number).exists()
 
-    return Context(user_ids=user_ids or None, pending_row_ids=usable_row)
+    def row_module(pk: str) -> str | None:
+        number = plain_int(pk)
+        return None if number is None else (
+            rows.filter(pk=number).values_list("module", flat=True).first())
+
+    return Context(user_ids=user_ids or None, pending_row_ids=usable_row,
+                   row_module=row_module)
 
 
 def entry_exclusions(module: str) -> frozenset[str]:
@@ -108,7 +124,7 @@ def make_form(
         data,
         schema=schema,
         ctx=ctx,
-        validation=validation_context(),
+        validation=validation_context(user),
         exclude=entry_exclusions(module),
         initial=initial,
         **kwargs,

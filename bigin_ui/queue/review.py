@@ -158,7 +158,7 @@ def parse_field_value(*, module: str, api_name: str, raw: str, actor: AbstractBa
         raise RowError(f"{module} has no field {api_name!r} that can be set here.")
     others = frozenset(f.api_name for f in schema.entry_fields if f.api_name != api_name)
     form = RecordForm({api_name: raw}, schema=schema, ctx=form_context(actor),
-                      validation=validation_context(), exclude=others)
+                      validation=validation_context(actor), exclude=others)
     if not form.is_valid():
         messages = [str(m) for errors in form.errors.values() for m in errors]
         raise RowError(f"{meta.label}: {' '.join(messages)}")
@@ -175,7 +175,7 @@ def bulk_set_field(
     module = modules.pop()
     value = parse_field_value(module=module, api_name=api_name, raw=raw, actor=actor)
     result = BulkResult()
-    ctx = validation_context()
+    ctx = validation_context(actor)
     fixed: list[int] = []
     for row in rows:
         payload = dict(row.payload)

@@ -51,6 +51,17 @@ def unique_key_for(module: str, payload: dict[str, Any], *,
     return ""
 
 
+def check_refs_visible(*, payload: dict[str, Any], user: AbstractBaseUser) -> None:
+    """Refuse ``row:N`` references to rows ``user`` may not see, worded as for missing rows.
+
+    The form checks the same; this holds for every other way in (imports, bulk edits,
+    scripts), so no row can be made to wait for, or leak, another person's row.
+    """
+    refs = set(iter_row_refs(payload))
+    if refs and rows_visible_to(user).filter(pk__in=refs).count() != len(refs):
+        raise RowError("The queued row this refers to no longer exists.")
+
+
 def _set_dependencies(row: Row) -> None:
     refs = set(iter_row_refs(row.payload)) - {row.pk}
     row.depends_on.set(Row.objects.filter(pk__in=refs))
@@ -67,6 +78,7 @@ def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[An
 def create_row(
     *, module: str, payload: dict[str, Any], owner: AbstractBaseUser, source: str = "form"
 ) -> Row:
+    check_refs_visible(payload=payload, user=owner)
     row = Row.objects.create(
         module=module,
         owner=owner,
@@ -86,6 +98,7 @@ def edit_row(*, row: Row, payload: dict[str, Any], actor: AbstractBaseUser) -> R
         raise RowError("This row may already be in Bigin; an admin decides whether to resend it.")
     if row.status not in EDITABLE:
         raise RowError(f"A {row.get_status_display().lower()} row cannot be edited.")
+    check_refs_visible(payload=payload, user=actor)
     changes = _changes(row.payload, payload)
     previous = row.status
     row.payload = payload

@@ -137,7 +137,12 @@ def new_record(request: HtmxHttpRequest, module: str) -> HttpResponse:
         return render(request, "web/no_metadata.html", {"module": module}, status=503)
     form, redraw = _entry_form(request, module=module, schema=schema)
     if request.method == "POST" and not redraw and form.is_valid():
-        row = create_row(module=module, payload=form.payload, owner=request.user)
+        try:
+            row = create_row(module=module, payload=form.payload, owner=request.user)
+        except RowError as exc:
+            form.add_error(None, str(exc))
+            return render(request, "web/record_form.html",
+                          {"form": form, "schema": schema, "row": None}, status=400)
         messages.success(request, f"Saved {schema.singular} as pending: {row_label(row)}.")
         if "save_another" in request.POST:
             return redirect("new_record", module=module)
