@@ -19,12 +19,21 @@ from bigin_ui.queue.history import row_calls
 from bigin_ui.queue.models import Row, SubmissionRun
 from bigin_ui.queue.problems import attach_problems
 from bigin_ui.queue.rows import RowError, create_row, edit_row, may_change, rows_visible_to
+from bigin_ui.queue.run_report import describe_run
 from bigin_ui.queue.runs import run_progress, start_run
 from bigin_ui.roles import is_admin
 from bigin_ui.web.http import HtmxHttpRequest, page_number
 from bigin_ui.web.links import record_links
 
 PAGE_SIZE = 50
+
+
+def run_context(run: SubmissionRun | None) -> dict[str, object]:
+    """What the run panel shows: counters while it goes, then what happened in words."""
+    if run is None:
+        return {"run": None, "progress": None, "run_report": []}
+    progress = run_progress(run)
+    return {"run": run, "progress": progress, "run_report": describe_run(run, progress)}
 
 
 def bigin_error_text(row: Row) -> str:
@@ -76,8 +85,7 @@ def my_rows(request: HtmxHttpRequest) -> HttpResponse:
         "module": module,
         "statuses": Row.Status.choices,
         "modules": [(m, MODULE_LABELS[m]) for m in MODULES],
-        "run": run,
-        "progress": run_progress(run) if run else None,
+        **run_context(run),
         **_submit_scope(request.user, pending=counts.get(Row.Status.PENDING, 0)),
         "run_workflows": settings.BIGIN_TRIGGER not in {"none", "off", "[]"},
     }
@@ -192,7 +200,7 @@ def row_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     run = row.run if row.run_id and request.GET.get("run") == str(row.run_id) else None
     context = {
         "form": form, "schema": schema, "row": row, "editable": editable,
-        "run": run, "progress": run_progress(run) if run else None,
+        **run_context(run),
         "duplicate_id": duplicate_id,
         "duplicate_url": record_links().url(row.module, str(duplicate_id))
         if duplicate_id else "",
@@ -243,7 +251,7 @@ def run_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if not is_admin(request.user):
         runs = runs.filter(created_by=request.user)
     run = get_object_or_404(runs, pk=pk)
-    context = {"run": run, "progress": run_progress(run)}
+    context = run_context(run)
     if request.htmx:
         response = render(request, "web/run.html#run-progress", context)
         if not run.active:
