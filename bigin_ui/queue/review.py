@@ -24,8 +24,9 @@ from bigin_ui.queue.runs import start_run
 # Failed, unknown and needs-review rows, and pending rows on hold. Spelled as one IN on status
 # (narrowed afterwards) rather than an OR, so the database can search the status index for
 # the few rows concerned instead of scanning a table of mostly created rows.
-ATTENTION = Q(status__in=[Row.Status.FAILED, Row.Status.UNKNOWN, Row.Status.NEEDS_REVIEW,
-                          Row.Status.PENDING]) & ~Q(status=Row.Status.PENDING, hold="")
+ATTENTION_STATUSES = [Row.Status.FAILED, Row.Status.UNKNOWN, Row.Status.NEEDS_REVIEW,
+                      Row.Status.PENDING]
+ATTENTION = Q(status__in=ATTENTION_STATUSES) & ~Q(status=Row.Status.PENDING, hold="")
 
 
 BIGIN_ID = re.compile(r"[0-9]{1,25}")

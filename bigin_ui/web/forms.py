@@ -7,6 +7,8 @@ from django import forms
 from bigin_ui.bigin.datacenters import DATA_CENTRES
 from bigin_ui.connection.models import SavedConnection
 from bigin_ui.metadata.schema import MODULE_LABELS, MODULES
+from bigin_ui.queue.listing import HELD, RowFilters
+from bigin_ui.queue.models import Row
 from bigin_ui.queue.review import ReviewFilters
 
 
@@ -102,3 +104,38 @@ class ConnectionForm(forms.Form):
         if data.get("mode") == SavedConnection.Mode.LIVE and not data.get("client_id"):
             self.add_error("client_id", "A real org needs the self-client's client ID.")
         return data
+
+
+class RowsFilterForm(forms.Form):
+    """The admins' "All rows" filters; a bad value drops only its own filter."""
+
+    status = forms.ChoiceField(required=False, label="Status")
+    module = forms.ChoiceField(required=False, label="Module", choices=[("", "All modules")]
+                               + [(m, MODULE_LABELS[m]) for m in MODULES])
+    owner = forms.ChoiceField(required=False, label="Entered by")
+    date_from = forms.DateField(required=False, label="From",
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label="To",
+                              widget=forms.DateInput(attrs={"type": "date"}))
+    q = forms.CharField(required=False, max_length=200, label="Search")
+
+    def __init__(self, *args, counts=None, usernames=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        counts = counts or {}
+        self.fields["status"].choices = [("", "All statuses")] + [
+            (value, f"{label} ({counts[value]})" if value in counts else label)
+            for value, label in Row.Status.choices] + [(HELD, "On hold")]
+        self.fields["owner"].choices = [("", "Everyone")] + [(u, u) for u in usernames]
+        self.fields["q"].widget.attrs["placeholder"] = "Name, e-mail, Bigin ID, error…"
+        for name, field in self.fields.items():
+            css = ("form-select form-select-sm" if isinstance(field.widget, forms.Select)
+                   else "form-control form-control-sm")
+            field.widget.attrs.setdefault("class", css)
+            field.widget.attrs.setdefault("data-testid", f"filter-{name}")
+
+    def filters(self) -> RowFilters:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return RowFilters(status=data.get("status") or "", module=data.get("module") or "",
+                          owner=data.get("owner") or "", date_from=data.get("date_from"),
+                          date_to=data.get("date_to"), text=data.get("q") or "")

@@ -5,6 +5,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from bigin_ui.web.views import (
+    all_rows,
     connection,
     health,
     imports,
@@ -36,6 +37,7 @@ urlpatterns = [
     path("imports/<int:pk>/confirm/", imports.confirm_import, name="import_confirm"),
     path("imports/<int:pk>/discard/", imports.discard, name="import_discard"),
     path("imports/<int:pk>/rejected.csv", imports.rejected_csv, name="import_rejected"),
+    path("rows/", all_rows.all_rows, name="all_rows"),
     path("review/", review.review, name="review"),
     path("review/action/", review.review_action, name="review_action"),
     path("review/export.csv", review.review_export, name="review_export"),

@@ -26,6 +26,7 @@ TABLE: dict[str, tuple[str, dict, dict[str, int]]] = {
     "run_status": ("get", {"pk": "run"}, {"anon": ANON_LOGIN, "sales": 200, "admin": 200}),
     "lookup": ("get", {"module": "Contacts"}, {"anon": ANON_LOGIN, "sales": 200, "admin": 200}),
     "review": ("get", {}, {"anon": ANON_LOGIN, "sales": 403, "admin": 200}),
+    "all_rows": ("get", {}, {"anon": ANON_LOGIN, "sales": 403, "admin": 200}),
     "review_action": ("post", {}, {"anon": ANON_LOGIN, "sales": 403, "admin": 302}),
     "review_export": ("get", {}, {"anon": ANON_LOGIN, "sales": 403, "admin": 200}),
     "connection": ("get", {}, {"anon": ANON_LOGIN, "sales": 403, "admin": 200}),

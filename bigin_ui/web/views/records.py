@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,16 +15,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from bigin_ui.metadata.schema import MODULE_LABELS, MODULES, MetadataMissing, get_schema
 from bigin_ui.queue.entry import make_form, row_label
 from bigin_ui.queue.history import row_calls
+from bigin_ui.queue.listing import HELD, RowFilters, keyset_page, status_counts
 from bigin_ui.queue.models import Row, SubmissionRun
 from bigin_ui.queue.problems import attach_problems
 from bigin_ui.queue.rows import RowError, create_row, edit_row, may_change, rows_visible_to
 from bigin_ui.queue.run_report import describe_run
 from bigin_ui.queue.runs import run_progress, start_run
 from bigin_ui.roles import is_admin
-from bigin_ui.web.http import HtmxHttpRequest, page_number
+from bigin_ui.web.http import HtmxHttpRequest, cursor_args, filter_query
 from bigin_ui.web.links import record_links
-
-PAGE_SIZE = 50
 
 
 def run_context(run: SubmissionRun | None) -> dict[str, object]:
@@ -59,18 +57,16 @@ def _schema_or_404(module: str):
 @require_GET
 @login_required
 def my_rows(request: HtmxHttpRequest) -> HttpResponse:
-    rows = Row.objects.filter(owner=request.user).select_related("owner")
-    counts = dict(rows.values_list("status").annotate(n=Count("pk")))
+    mine = Row.objects.filter(owner=request.user)
     status = request.GET.get("status", "")
     module = request.GET.get("module", "")
-    if status in Row.Status.values:
-        rows = rows.filter(status=status)
-    elif status == "held":
-        rows = rows.exclude(hold="")
-    if module in MODULES:
-        rows = rows.filter(module=module)
-    page = Paginator(rows, PAGE_SIZE).get_page(page_number(request))
+    text = request.GET.get("q", "")[:200]
+    filters = RowFilters(
+        status=status if status in Row.Status.values or status == HELD else "",
+        module=module if module in MODULES else "", text=text)
+    page = keyset_page(filters.apply(mine), **cursor_args(request))
     attach_problems(page.object_list)
+    counts = status_counts(mine)
     run = None
     run_id = request.GET.get("run", "")
     if run_id.isdigit():
@@ -80,9 +76,11 @@ def my_rows(request: HtmxHttpRequest) -> HttpResponse:
         run = runs.filter(pk=run_id).first()
     context = {
         "page": page,
+        "query": filter_query(request),
         "counts": counts,
         "status": status,
         "module": module,
+        "q": text,
         "statuses": Row.Status.choices,
         "modules": [(m, MODULE_LABELS[m]) for m in MODULES],
         **run_context(run),

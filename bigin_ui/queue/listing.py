@@ -1,0 +1,209 @@
+"""Row lists at any size: filters, text search, newest-first keyset pages and bounded counts.
+
+``OFFSET n`` makes the database walk past n rows and ``COUNT(*)`` walks all of them, so at
+100,000 rows they cost more than the rest of a page. Here a page starts right after the last
+row of the page before (its ``created_at`` and id, both in an index), the last page is the
+first one read backwards, and counts stop at ``COUNT_CAP``: every page costs about the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+from django.db import connections
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from bigin_ui.queue.models import Row
+
+PAGE_SIZE = 50
+# Counts above this read "10000+": counting the rest would cost a scan of the rest.
+COUNT_CAP = 10_000
+HELD = "held"  # a status filter value: pending rows on hold
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+class BoundedCount(int):
+    """A row count that may have stopped at the cap; it prints as "10000+" when it did.
+
+    An int, so sums and comparisons keep working where the exact figure was used before.
+    """
+
+    capped: bool = False
+
+    def __str__(self) -> str:
+        return f"{int(self)}+" if self.capped else str(int(self))
+
+
+def bounded_count(rows: QuerySet[Row], *, cap: int = COUNT_CAP) -> BoundedCount:
+    # COUNT over a LIMITed subquery: the database stops reading at cap + 1 rows.
+    n = rows.order_by().values("pk")[: cap + 1].count()
+    result = BoundedCount(min(n, cap))
+    result.capped = n > cap
+    return result
+
+
+def status_counts(rows: QuerySet[Row], *, statuses: list[str] | None = None,
+                  cap: int = COUNT_CAP) -> dict[str, BoundedCount]:
+    """Rows per status, each count bounded, only statuses that have rows.
+
+    One statement of short indexed counts, one per status, instead of one GROUP BY that reads
+    every row in scope.
+    """
+    statuses = list(statuses or Row.Status.values)
+    parts, params = [], []
+    for n, status in enumerate(statuses):
+        inner = rows.filter(status=status).order_by().values("pk")[: cap + 1]
+        sql, sql_params = inner.query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) bounded_{n})")
+        params.extend(sql_params)
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        found = cursor.fetchone()
+    counts = {}
+    for status, n in zip(statuses, found, strict=True):
+        if n:
+            count = BoundedCount(min(n, cap))
+            count.capped = n > cap
+            counts[status] = count
+    return counts
+
+
+def json_spellings(text: str) -> set[str]:
+    """How ``text`` appears inside the stored JSON of a payload.
+
+    Payloads are searched as JSON text, where quotes and backslashes are escaped, and where
+    SQLite keeps non-ASCII letters as \\u escapes ("M\\u00fcller") while PostgreSQL keeps
+    them as they are.
+    """
+    return {json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]}
+
+
+def text_query(text: str) -> Q:
+    """Rows whose entered values, Bigin ID or problem mention ``text`` (case-insensitive)."""
+    text = text.strip()
+    query = Q(bigin_id=text) | Q(error_message__icontains=text) | Q(
+        hold_reason__icontains=text) | Q(unique_key__icontains=text.casefold())
+    for spelling in json_spellings(text):
+        query |= Q(payload__icontains=spelling)
+    return query
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """Midnight at the start of ``day`` in the current time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+@dataclass
+class RowFilters:
+    """What the row lists filter by; empty values filter nothing."""
+
+    status: str = ""  # a Row.Status value or HELD
+    module: str = ""
+    owner: str = ""  # username
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    text: str = ""
+
+    def apply(self, rows: QuerySet[Row]) -> QuerySet[Row]:
+        if self.status == HELD:
+            rows = rows.filter(status=Row.Status.PENDING).exclude(hold="")
+        elif self.status:
+            rows = rows.filter(status=self.status)
+        if self.module:
+            rows = rows.filter(module=self.module)
+        if self.owner:
+            rows = rows.filter(owner__username=self.owner)
+        # Bounds on created_at itself (not created_at__date, a function of the column) so the
+        # database reads a range of the index on it.
+        if self.date_from:
+            rows = rows.filter(created_at__gte=day_start(self.date_from))
+        if self.date_to and self.date_to < dt.date.max:
+            rows = rows.filter(created_at__lt=day_start(self.date_to + dt.timedelta(days=1)))
+        if self.text.strip():
+            rows = rows.filter(text_query(self.text))
+        return rows
+
+
+# --- keyset pages ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A place in the newest-first order: a row's created_at and id."""
+
+    created_at: dt.datetime
+    pk: int
+
+    def encode(self) -> str:
+        micros = (self.created_at - _EPOCH) // dt.timedelta(microseconds=1)
+        return f"{micros}_{self.pk}"
+
+    @classmethod
+    def of(cls, row: Row) -> Cursor:
+        return cls(row.created_at, row.pk)
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor | None:
+        micros, _, pk = text.partition("_")
+        try:
+            # Whole microseconds, so the cursor is exactly the stored value (no float rounding).
+            at = _EPOCH + dt.timedelta(microseconds=int(micros))
+            return cls(at, int(pk))
+        except (ValueError, OverflowError):
+            return None
+
+
+@dataclass
+class KeysetPage:
+    object_list: list[Row] = field(default_factory=list)
+    is_first: bool = True  # no newer rows
+    is_last: bool = True  # no older rows
+
+    @property
+    def newer(self) -> str:
+        return "" if self.is_first or not self.object_list else Cursor.of(
+            self.object_list[0]).encode()
+
+    @property
+    def older(self) -> str:
+        return "" if self.is_last or not self.object_list else Cursor.of(
+            self.object_list[-1]).encode()
+
+    @property
+    def has_other_pages(self) -> bool:
+        return not (self.is_first and self.is_last)
+
+
+NEWEST_FIRST = ("-created_at", "-pk")
+OLDEST_FIRST = ("created_at", "pk")
+
+
+def keyset_page(rows: QuerySet[Row], *, after: str = "", before: str = "", last: bool = False,
+                size: int = PAGE_SIZE) -> KeysetPage:
+    """One page of ``rows``, newest first.
+
+    ``after``: the rows just older than that cursor (the next page); ``before``: the rows just
+    newer (the previous page); ``last``: the oldest rows. Reads at most ``size + 1`` rows along
+    an index whatever the page, the extra one telling whether there is a page beyond.
+    """
+    older_than = Cursor.decode(after) if after else None
+    newer_than = Cursor.decode(before) if before else None
+    if older_than is not None:
+        # created_at <= t bounds the index range; the OR only trims rows sharing that instant.
+        found = list(rows.filter(created_at__lte=older_than.created_at).filter(
+            Q(created_at__lt=older_than.created_at) | Q(pk__lt=older_than.pk)
+        ).order_by(*NEWEST_FIRST)[: size + 1])
+        return KeysetPage(found[:size], is_first=False, is_last=len(found) <= size)
+    if newer_than is not None or last:
+        if newer_than is not None:
+            rows = rows.filter(created_at__gte=newer_than.created_at).filter(
+                Q(created_at__gt=newer_than.created_at) | Q(pk__gt=newer_than.pk))
+        found = list(rows.order_by(*OLDEST_FIRST)[: size + 1])
+        page = found[:size]
+        page.reverse()
+        return KeysetPage(page, is_first=len(found) <= size, is_last=newer_than is None)
+    found = list(rows.order_by(*NEWEST_FIRST)[: size + 1])
+    return KeysetPage(found[:size], is_first=True, is_last=len(found) <= size)

@@ -1,0 +1,29 @@
+"""Admins: every row, whoever entered it, with filters and search."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from bigin_ui.queue.listing import keyset_page, status_counts
+from bigin_ui.queue.models import Row
+from bigin_ui.web.forms import RowsFilterForm
+from bigin_ui.web.http import HtmxHttpRequest, cursor_args, filter_query
+from bigin_ui.web.permissions import admin_required
+
+
+@require_GET
+@admin_required
+def all_rows(request: HtmxHttpRequest) -> HttpResponse:
+    # Usernames for the owner filter: a small table, read in one statement.
+    usernames = get_user_model().objects.order_by("username").values_list("username",
+                                                                          flat=True)
+    form = RowsFilterForm(request.GET, counts=status_counts(Row.objects.all()),
+                          usernames=list(usernames))
+    rows = form.filters().apply(Row.objects.prefetch_related("owner"))  # see review()
+    page = keyset_page(rows, **cursor_args(request))
+    return render(request, "web/all_rows.html", {
+        "filter_form": form, "page": page, "query": filter_query(request),
+    })
