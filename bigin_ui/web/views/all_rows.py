@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from bigin_ui.queue.listing import keyset_page, status_counts
 from bigin_ui.queue.models import Row
+from bigin_ui.queue.problems import attach_problems
 from bigin_ui.web.forms import RowsFilterForm
 from bigin_ui.web.http import HtmxHttpRequest, cursor_args, filter_query
 from bigin_ui.web.permissions import admin_required
@@ -24,6 +25,7 @@ def all_rows(request: HtmxHttpRequest) -> HttpResponse:
                           usernames=list(usernames))
     rows = form.filters().apply(Row.objects.prefetch_related("owner"))  # see review()
     page = keyset_page(rows, **cursor_args(request))
+    attach_problems(page.object_list)
     return render(request, "web/all_rows.html", {
         "filter_form": form, "page": page, "query": filter_query(request),
     })
