@@ -239,13 +239,16 @@ def check_import(*, import_id: int, resolver: Any = None) -> Import:
         for line in table.lines:
             if all(is_blank(c) for c in line.cells):
                 continue
-            cells = [cell_text(c, decimal=checker.options.decimal) for c in line.cells]
             if line.problem:
                 result_payload, problems = None, {LINE: [line.problem]}
             else:
                 checked = checker.check(line.cells)
                 result_payload, problems = checked.payload, checked.problems
             ok = result_payload is not None
+            # The file's cells are kept for rejected lines only (the preview and the
+            # rejected-lines file); a good line is its payload.
+            cells = [] if ok else [cell_text(c, decimal=checker.options.decimal)
+                                   for c in line.cells]
             good, bad = good + ok, bad + (not ok)
             batch.append(ImportLine(batch_id=imp.pk, number=line.number, cells=cells,
                                     payload=result_payload, problems=problems, ok=ok))
@@ -287,13 +290,18 @@ def queue_import(*, import_id: int) -> Import:
     queued = Row.objects.filter(import_line__batch=imp).count()  # a resumed run
     last = 0
     while True:
-        lines = list(ImportLine.objects.filter(batch=imp, ok=True, row__isnull=True,
-                                               pk__gt=last).order_by("pk")[:BATCH])
-        if not lines:
+        # A range scan of the (batch, ok, number) index; lines a resumed run already linked
+        # to rows are skipped here rather than filtered in SQL, which would read every line's
+        # data for each batch.
+        batch = list(ImportLine.objects.filter(batch=imp, ok=True, number__gt=last).order_by(
+            "number").only("pk", "number", "payload", "row_id")[:BATCH])
+        if not batch:
             break
-        last = lines[-1].pk
-        queued += _queue_lines(imp, lines, schema=schema)
-        _progress(imp, lines_done=queued, rows_queued=queued)
+        last = batch[-1].number
+        lines = [line for line in batch if line.row_id is None]
+        if lines:
+            queued += _queue_lines(imp, lines, schema=schema)
+            _progress(imp, lines_done=queued, rows_queued=queued)
     Import.objects.filter(pk=imp.pk).update(status=Import.Status.QUEUED, rows_queued=queued,
                                             lines_done=queued, finished_at=timezone.now())
     imp.refresh_from_db()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 # Data types that cannot be typed into a form (uploads, computed values).
@@ -42,7 +43,9 @@ class FieldMeta:
     tooltip: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    @property
+    # Cached: forms and validators ask it for every field of every entry (about 90 times per
+    # imported line), and the answer depends only on the frozen fields above.
+    @cached_property
     def kind(self) -> str:
         """The key of the field type that handles this field (see types.py)."""
         name, dt, jt = self.api_name, self.data_type.lower(), self.json_type.lower()
