@@ -165,7 +165,7 @@ AXES_VERBOSE = False
 # (0: use the connection's address).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/records/"
+LOGIN_REDIRECT_URL = "/"  # the home view sends each role to its own start page
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 LANGUAGE_CODE = "en-us"

@@ -133,11 +133,13 @@ def discard_rows(*, rows: Iterable[Row], actor: AbstractBaseUser, reason: str) -
 
 @transaction.atomic
 def retry_rows(*, rows: Iterable[Row], actor: AbstractBaseUser) -> int:
-    """Failed rows (and released holds) go back to pending, unchanged.
+    """Failed rows (and released holds) go back to pending, unchanged; rows that need review
+    and have an entry key go to reconciliation, which upserts them on it.
 
     Skipped: rows that need review unless an admin asks, and rows held because a metadata
     change made them invalid, unless they pass the current metadata again (fix them first).
     """
+    from bigin_ui.queue.context import entry_key_field
     from bigin_ui.queue.revalidate import problems_for
 
     count = 0
@@ -147,6 +149,19 @@ def retry_rows(*, rows: Iterable[Row], actor: AbstractBaseUser) -> int:
         if row.status == Row.Status.PENDING and not row.hold:
             continue
         if row.hold == Row.Hold.INVALID and problems_for(row):
+            continue
+        key = entry_key_field(row.module) if row.status == Row.Status.NEEDS_REVIEW else None
+        if key:
+            # The lost call may have created the record: a plain insert would be refused as
+            # DUPLICATE_DATA on the row's own entry key. Reconciliation upserts on that key
+            # instead, which updates the record if it exists and creates it if not. An admin
+            # asked, so the count of lost answers that led here starts again.
+            row.status = Row.Status.UNKNOWN
+            row.send_count = 0
+            row.save(update_fields=["status", "send_count", "updated_at"])
+            RowEvent.objects.create(row=row, actor=actor, kind="retry",
+                                    message=f"Resent as an upsert on {key} (needs review)")
+            count += 1
             continue
         previous = row.status
         row.status = Row.Status.PENDING

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.views.generic import RedirectView
 
 from bigin_ui.web.views import (
     all_rows,
@@ -16,7 +15,7 @@ from bigin_ui.web.views import (
 )
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="my_rows", permanent=False)),
+    path("", records.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
          name="login"),

@@ -12,6 +12,7 @@ from bigin_ui.queue.models import Row
 ANON_LOGIN = 302
 TABLE: dict[str, tuple[str, dict, dict[str, int]]] = {
     "healthz": ("get", {}, {"anon": 200, "sales": 200, "admin": 200}),
+    "home": ("get", {}, {"anon": ANON_LOGIN, "sales": 302, "admin": 302}),
     "login": ("get", {}, {"anon": 200, "sales": 302, "admin": 302}),
     "logout": ("post", {}, {"anon": 302, "sales": 302, "admin": 302}),
     "my_rows": ("get", {}, {"anon": ANON_LOGIN, "sales": 200, "admin": 200}),

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bigin_ui.metadata.schema import MODULE_LABELS, MODULES, MetadataMissing, get_schema
+from bigin_ui.queue.context import entry_key_field
 from bigin_ui.queue.entry import make_form, row_label
 from bigin_ui.queue.history import row_calls
 from bigin_ui.queue.listing import HELD, RowFilters, keyset_page, status_counts
@@ -52,6 +53,14 @@ def _schema_or_404(module: str):
         return get_schema(module)
     except MetadataMissing:
         return None
+
+
+@require_GET
+@login_required
+def home(request: HtmxHttpRequest) -> HttpResponse:
+    """Where a login lands: admins on Review (their work is other people's failures; their
+    own "My rows" is usually empty), everyone else on their rows."""
+    return redirect("review" if is_admin(request.user) else "my_rows")
 
 
 @require_GET
@@ -205,6 +214,9 @@ def row_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "events": row.events.select_related("actor").all(),
         "calls": row_calls(row),
         "is_admin": is_admin(request.user),
+        # A row that needs review is resent by upsert on this key, if there is one.
+        "entry_key": entry_key_field(row.module) if row.status == Row.Status.NEEDS_REVIEW
+        else None,
     }
     return render(request, "web/row.html", context, status=status)
 
