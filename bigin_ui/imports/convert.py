@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from bigin_ui.imports.cells import (
     ALARM_UNITS,
     DATETIME_RE,
+    DIGITS_RE,
     LIST_SEPARATOR,
     PERIODS,
     SE_MODULES,
@@ -130,9 +131,16 @@ class Converter:
     def related_to(self, meta: FieldMeta, cell: Cell, se_module: Cell) -> FormInputs:
         module_text = text_of(se_module)
         module = SE_MODULES.get(module_text.casefold())
+        if module is None and not module_text:
+            text = text_of(cell)
+            if text.lower().startswith("row:") or (DIGITS_RE.fullmatch(text) and len(text) >= 10):
+                # As typed in the form: the form knows a queued row's module, and says when
+                # a Bigin ID needs one.
+                return {meta.api_name: [reference(text, "Contacts", self.resolve)]}
         if module is None:
             raise CellError(f"{meta.label} needs the related module in the $se_module column "
-                            "(Contacts, Accounts, Pipelines or Products).")
+                            "(Contacts, Accounts, Pipelines or Products) to look up "
+                            f"{text_of(cell)!r}.")
         return {meta.api_name: [reference(text_of(cell), module, self.resolve)],
                 "$se_module": [module]}
 

@@ -305,6 +305,7 @@ def queue_import(*, import_id: int) -> Import:
     Import.objects.filter(pk=imp.pk).update(status=Import.Status.QUEUED, rows_queued=queued,
                                             lines_done=queued, finished_at=timezone.now())
     imp.refresh_from_db()
+    forget_upload(imp)
     return imp
 
 
@@ -339,6 +340,9 @@ def _queue_lines(imp: Import, lines: list[ImportLine], *, schema: Any) -> int:
 
 def discard_import(*, imp: Import, actor: AbstractBaseUser) -> int:
     """Discard the import's rows that are still pending; refused once any row has been sent."""
+    if imp.active:
+        raise ImportError_("This import is still being checked or queued; wait until it is "
+                           "done.")
     rows = Row.objects.filter(import_line__batch=imp)
     if rows.exclude(status__in=[Row.Status.PENDING, Row.Status.DISCARDED]).exists():
         raise ImportError_("Some of this import's rows were already sent; discard rows one by "
@@ -351,7 +355,16 @@ def discard_import(*, imp: Import, actor: AbstractBaseUser) -> int:
     Import.objects.filter(pk=imp.pk).update(status=Import.Status.DISCARDED,
                                             finished_at=timezone.now())
     imp.refresh_from_db()
+    forget_upload(imp)
     return count
+
+
+def forget_upload(imp: Import) -> None:
+    """Delete an uploaded copy once nothing will read it again (queued or discarded); a
+    file the command line named is the person's own and stays."""
+    path = Path(imp.file_path)
+    if imp.origin == "web" and path.parent == Path(settings.BIGIN_IMPORT_DIR):
+        path.unlink(missing_ok=True)
 
 
 def problem_text(problems: Mapping[str, list[str]]) -> str:

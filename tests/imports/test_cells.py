@@ -251,3 +251,12 @@ def test_associated_products_follow_the_decimal_option():
     assert inputs["Associated_Products-1-Product"] == ["row:4"]
     with pytest.raises(CellError, match="decimal comma"):
         converter(decimal=",").inputs(lines, "row:3 | 1,250.50")
+
+
+def test_related_to_without_its_module():
+    related = meta("Related_To", "lookup", json_type="jsonobject")
+    assert converter().related_to(related, "row:7", None) == {"Related_To": ["row:7"]}
+    with pytest.raises(CellError, match=r"\$se_module"):
+        converter().related_to(related, "Zylker", None)
+    with pytest.raises(CellError, match="not Contacts"):
+        converter().se_module("Leads")

@@ -153,3 +153,20 @@ def test_discard_the_whole_import(sales_client):
     sales_client.post(reverse("import_confirm", args=[imp.pk]))
     sales_client.post(reverse("import_discard", args=[imp.pk]))
     assert Row.objects.get().status == Row.Status.DISCARDED
+
+
+def test_the_uploaded_copy_is_deleted_once_queued(sales_client, settings):
+    upload(sales_client)
+    imp = Import.objects.get()
+    sales_client.post(reverse("import_map", args=[imp.pk]), map_post(imp))
+    assert list(settings.BIGIN_IMPORT_DIR.iterdir())
+    sales_client.post(reverse("import_confirm", args=[imp.pk]))
+    assert not list(settings.BIGIN_IMPORT_DIR.iterdir())
+
+
+def test_discard_waits_for_a_running_import(sales_client):
+    upload(sales_client)
+    imp = Import.objects.get()
+    Import.objects.filter(pk=imp.pk).update(status="queueing")
+    sales_client.post(reverse("import_discard", args=[imp.pk]))
+    assert Import.objects.get().status == "queueing"
