@@ -115,8 +115,9 @@ class Row(models.Model):
         # (queue.listing; checked by EXPLAIN in tests/web/test_list_speed.py).
         indexes = [
             models.Index(fields=["status", "module"]),
-            models.Index(fields=["owner", "status", "created_at", "id"],
-                         name="row_owner_status_created"),
+            # hold rides along so My rows counts held and sendable rows from the index alone.
+            models.Index(fields=["owner", "status", "created_at", "id", "hold"],
+                         name="row_owner_status_hold"),
             models.Index(fields=["owner", "created_at", "id"], name="row_owner_created"),
             models.Index(fields=["status", "created_at", "id"], name="row_status_created"),
             models.Index(fields=["module", "created_at", "id"], name="row_module_created"),

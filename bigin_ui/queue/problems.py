@@ -14,9 +14,11 @@ from django.db.models import Q
 from bigin_ui.metadata.schema import MODULE_LABELS, MetadataMissing, UnknownModule, get_schema
 from bigin_ui.queue.models import Row
 
-# Rows that can still become the record a duplicate repeats (as in runs.flag_duplicates).
-_LIVE = [Row.Status.PENDING, Row.Status.SENDING, Row.Status.CREATED, Row.Status.UNKNOWN,
-         Row.Status.RECONCILING, Row.Status.NEEDS_REVIEW]
+# Rows that can still become the record a duplicate repeats (as in runs.flag_duplicates):
+# all but these. Spelled as an exclusion so the database looks the pairs up in the
+# (module, unique_key) index; an IN over six statuses lured SQLite onto the status index,
+# a walk over nearly every row (0.8 s at 200,000 rows).
+_NOT_LIVE = [Row.Status.FAILED, Row.Status.DISCARDED]
 
 
 def _label(module: str) -> str:
@@ -68,7 +70,7 @@ def _duplicate_texts(rows: list[Row], schemas: dict | None) -> dict[int, str]:
     for row in rows:
         pairs |= Q(module=row.module, unique_key=row.unique_key)
     others: dict[tuple[str, str], list[Row]] = {}
-    for other in (Row.objects.filter(pairs, status__in=_LIVE).select_related("owner")
+    for other in (Row.objects.filter(pairs).exclude(status__in=_NOT_LIVE).select_related("owner")
                   .only("pk", "module", "unique_key", "status", "error_code", "bigin_id",
                         "owner__username").order_by("pk")):
         others.setdefault((other.module, other.unique_key), []).append(other)

@@ -176,3 +176,18 @@ def test_the_page_query_reads_rows_in_index_order(rows, sales_client, admin_clie
                     assert len(how.splitlines()) == 2, (url, sql, how)
                     assert re.search(r"USING INDEX row_status_created \(status=\?", how), (
                         url, sql, how)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's EXPLAIN QUERY PLAN")
+def test_held_rows_look_their_duplicates_up_by_unique_value(rows, admin_client):
+    """The held rows' problem texts find the other rows through the (module, unique_key)
+    index, not along a status index that holds nearly every row."""
+    from django.test.utils import CaptureQueriesContext
+
+    Row.objects.filter(hold="duplicate").update(unique_key="email:same@example.com")
+    with CaptureQueriesContext(connection) as captured:
+        admin_client.get("/review/?status=pending")
+    lookups = [q["sql"] for q in captured.captured_queries if '"unique_key" = ' in q["sql"]]
+    assert lookups
+    for sql in lookups:
+        assert "USING INDEX queue_row_module_" in plan(sql), (sql, plan(sql))

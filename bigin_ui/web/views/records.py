@@ -16,7 +16,13 @@ from bigin_ui.metadata.schema import MODULE_LABELS, MODULES, MetadataMissing, ge
 from bigin_ui.queue.context import entry_key_field
 from bigin_ui.queue.entry import make_form, row_label
 from bigin_ui.queue.history import row_calls
-from bigin_ui.queue.listing import HELD, RowFilters, keyset_page, status_counts
+from bigin_ui.queue.listing import (
+    HELD,
+    RowFilters,
+    bounded_count,
+    keyset_page,
+    status_counts,
+)
 from bigin_ui.queue.models import Row, SubmissionRun
 from bigin_ui.queue.problems import attach_problems
 from bigin_ui.queue.rows import RowError, create_row, edit_row, may_change, rows_visible_to
@@ -115,9 +121,12 @@ def _held_counts(user) -> dict[str, int]:
 def _submit_scope(user, *, pending: int) -> dict[str, object]:
     held = _held_counts(user) if pending else {}
     labels = dict(Row.Hold.choices)
+    # Counted, not subtracted from the pending count: that one may have stopped at the cap.
+    sendable = bounded_count(Row.objects.filter(
+        owner=user, status=Row.Status.PENDING, hold__in=["", Row.Hold.WAITING])) if pending else 0
     return {
         # What Submit will take, not every pending row: held rows wait for a person.
-        "pending_count": pending - sum(held.values()),
+        "pending_count": sendable,
         "held_rows": [(labels[hold].lower(), n) for hold, n in sorted(held.items())],
     }
 
