@@ -68,7 +68,7 @@ def test_my_rows_links_the_bigin_id_and_names_companies_as_bigin_does(
     table = html.split('data-testid="rows-table"')[1].split("</table>")[0]
     assert ('href="http://sandbox.test/sandbox/records/Accounts/2034020000000700001"'
             in table)
-    assert "<td>Companies</td>" in table
+    assert '<td data-label="Module">Companies</td>' in table
     assert "Accounts" not in text_of(table)
 
 
