@@ -253,5 +253,7 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
+        # Every log-in and clean-up at INFO; failures and lockouts are WARNINGs.
+        "axes": {"level": "WARNING"},
     },
 }

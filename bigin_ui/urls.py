@@ -9,5 +9,8 @@ urlpatterns = [
     path("", include("bigin_ui.web.urls")),
 ]
 
+# A 403 that says whom to ask; 404 and 500 use Django's handlers with templates/{404,500}.html.
+handler403 = "bigin_ui.web.views.errors.forbidden"
+
 if settings.BIGIN_SANDBOX_ENABLED:
     urlpatterns.append(path("sandbox/", include("bigin_ui.sandbox.urls")))

@@ -17,6 +17,7 @@ from bigin_ui.metadata.forms import RecordForm
 from bigin_ui.metadata.schema import get_schema
 from bigin_ui.queue.entry import entry_exclusions, form_context, validation_context
 from bigin_ui.queue.models import Row, RowEvent
+from bigin_ui.queue.permissions import ALLOW, LINK, may, refusal
 from bigin_ui.queue.revalidate import problems_for
 from bigin_ui.queue.rows import RowError, discard_rows, edit_row, retry_rows
 from bigin_ui.queue.runs import start_run
@@ -206,9 +207,8 @@ def bulk_set_field(
 def link_to_existing(*, row: Row, bigin_id: str, actor: AbstractBaseUser) -> Row:
     """A duplicate row stands for a record Bigin already has: mark it done with that ID."""
     row = Row.objects.select_for_update().get(pk=row.pk)
-    if row.status not in {Row.Status.FAILED, Row.Status.NEEDS_REVIEW, Row.Status.PENDING,
-                          Row.Status.UNKNOWN}:
-        raise RowError("Only rows that were not created can be linked to an existing record.")
+    if not may(action=LINK, row=row, user=actor):
+        raise RowError(refusal(action=LINK, row=row, user=actor))
     if not BIGIN_ID.fullmatch(bigin_id):  # Bigin's IDs are 19 digits; the column holds 40
         raise RowError("A Bigin record ID is a number.")
     row.status = Row.Status.CREATED
@@ -230,8 +230,8 @@ def link_to_existing(*, row: Row, bigin_id: str, actor: AbstractBaseUser) -> Row
 @transaction.atomic
 def allow_duplicate(*, row: Row, actor: AbstractBaseUser) -> Row:
     row = Row.objects.select_for_update().get(pk=row.pk)
-    if row.hold != Row.Hold.DUPLICATE:
-        raise RowError("This row is not held as a possible duplicate.")
+    if not may(action=ALLOW, row=row, user=actor):
+        raise RowError(refusal(action=ALLOW, row=row, user=actor))
     row.hold = Row.Hold.NONE
     row.hold_reason = ""
     row.duplicate_ok = True

@@ -11,23 +11,13 @@ from django.db.models import QuerySet
 
 from bigin_ui.metadata.schema import ModuleSchema, get_schema
 from bigin_ui.queue.models import Row, RowEvent
+from bigin_ui.queue.permissions import DISCARD, EDIT, RETRY, may, refusal
 from bigin_ui.queue.references import iter_row_refs
-
-# Not UNKNOWN: Bigin may hold that row already, and only reconciliation may send it again.
-EDITABLE = {Row.Status.PENDING, Row.Status.FAILED, Row.Status.NEEDS_REVIEW}
 
 
 def may_change(row: Row, actor: AbstractBaseUser) -> bool:
-    """Whether ``actor`` may edit or resend ``row`` in its current state.
-
-    A row that needs review may already be in Bigin (its answer was lost and no search could
-    tell): resending it is a decision for an admin, who can look in Bigin first.
-    """
-    from bigin_ui.roles import is_admin
-
-    if row.status not in EDITABLE:
-        return False
-    return row.status != Row.Status.NEEDS_REVIEW or is_admin(actor)
+    """Whether ``actor`` may edit ``row`` in its current state (see queue/permissions.py)."""
+    return may(action=EDIT, row=row, user=actor)
 
 
 class RowError(ValueError):
@@ -94,10 +84,8 @@ def create_row(
 def edit_row(*, row: Row, payload: dict[str, Any], actor: AbstractBaseUser) -> Row:
     """Replace the row's values; a failed or held row goes back to pending."""
     row = Row.objects.select_for_update().get(pk=row.pk)
-    if row.status == Row.Status.NEEDS_REVIEW and not may_change(row, actor):
-        raise RowError("This row may already be in Bigin; an admin decides whether to resend it.")
-    if row.status not in EDITABLE:
-        raise RowError(f"A {row.get_status_display().lower()} row cannot be edited.")
+    if not may(action=EDIT, row=row, user=actor):
+        raise RowError(refusal(action=EDIT, row=row, user=actor))
     check_refs_visible(payload=payload, user=actor)
     changes = _changes(row.payload, payload)
     previous = row.status
@@ -120,8 +108,7 @@ def edit_row(*, row: Row, payload: dict[str, Any], actor: AbstractBaseUser) -> R
 def discard_rows(*, rows: Iterable[Row], actor: AbstractBaseUser, reason: str) -> int:
     count = 0
     for row in Row.objects.select_for_update().filter(pk__in=[r.pk for r in rows]):
-        if row.status in {Row.Status.CREATED, Row.Status.SENDING, Row.Status.DISCARDED,
-                          Row.Status.RECONCILING}:
+        if not may(action=DISCARD, row=row, user=actor):
             continue
         row.status = Row.Status.DISCARDED
         row.hold = Row.Hold.NONE
@@ -144,9 +131,7 @@ def retry_rows(*, rows: Iterable[Row], actor: AbstractBaseUser) -> int:
 
     count = 0
     for row in Row.objects.select_for_update().filter(pk__in=[r.pk for r in rows]):
-        if not may_change(row, actor):
-            continue
-        if row.status == Row.Status.PENDING and not row.hold:
+        if not may(action=RETRY, row=row, user=actor):
             continue
         if row.hold == Row.Hold.INVALID and problems_for(row):
             continue

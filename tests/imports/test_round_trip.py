@@ -280,7 +280,13 @@ def importer(django_user_model, settings):
     # owner is none (the sheets name it where they mean it).
     settings.TIME_ZONE = "Asia/Kolkata"
     settings.BIGIN_IMPORT_DIR = settings.DATA_DIR / "test-imports"
-    return django_user_model.objects.create_user("ivy", "ivy@import.example", "pw-ivy-123")
+    from django.contrib.auth.models import Group
+
+    from bigin_ui.roles import SALES_GROUP
+
+    user = django_user_model.objects.create_user("ivy", "ivy@import.example", "pw-ivy-123")
+    user.groups.add(Group.objects.get_or_create(name=SALES_GROUP)[0])  # a role: may import
+    return user
 
 
 def import_sheet(client: Client, path, module: str) -> Import:

@@ -57,7 +57,13 @@ def metadata(settings):
 @pytest.fixture
 def staff(django_user_model, settings, tmp_path):
     settings.BIGIN_IMPORT_DIR = tmp_path / "uploads"
-    return django_user_model.objects.create_user("sam", "sam@example.com", "pw-sales-123")
+    from django.contrib.auth.models import Group
+
+    from bigin_ui.roles import SALES_GROUP
+
+    user = django_user_model.objects.create_user("sam", "sam@example.com", "pw-sales-123")
+    user.groups.add(Group.objects.get_or_create(name=SALES_GROUP)[0])  # row actions need a role
+    return user
 
 
 def upload(tmp_path, user, text, name="people.csv", **options):

@@ -5,7 +5,14 @@ import pytest
 
 @pytest.fixture
 def staff(django_user_model):
-    return django_user_model.objects.create_user("sam", "sam@example.com", "pw-sales-123")
+    """A member of the sales group: the row actions need a role (queue/permissions.py)."""
+    from django.contrib.auth.models import Group
+
+    from bigin_ui.roles import SALES_GROUP
+
+    user = django_user_model.objects.create_user("sam", "sam@example.com", "pw-sales-123")
+    user.groups.add(Group.objects.get_or_create(name=SALES_GROUP)[0])
+    return user
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
@@ -42,6 +41,7 @@ from bigin_ui.metadata.schema import MetadataMissing
 from bigin_ui.roles import is_admin
 from bigin_ui.web.http import HtmxHttpRequest, page_number
 from bigin_ui.web.import_forms import MappingForm, UploadForm
+from bigin_ui.web.permissions import member_required
 
 PAGE_SIZE = 50
 
@@ -52,7 +52,7 @@ def visible_imports(user: Any) -> QuerySet[Import]:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@member_required
 def new_import(request: HtmxHttpRequest) -> HttpResponse:
     admin = is_admin(request.user)
     form = UploadForm(request.POST or None, request.FILES or None, admin=admin)
@@ -83,7 +83,7 @@ def new_import(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@member_required
 def map_import(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     imp = get_object_or_404(visible_imports(request.user), pk=pk)
     if imp.status not in {Import.Status.UPLOADED, Import.Status.CHECKED}:
@@ -140,7 +140,7 @@ def _preview(request: HtmxHttpRequest, imp: Import) -> dict[str, Any]:
 
 
 @require_GET
-@login_required
+@member_required
 def import_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     imp = get_object_or_404(visible_imports(request.user), pk=pk)
     if imp.status == Import.Status.UPLOADED:
@@ -159,7 +159,7 @@ def import_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@member_required
 def confirm_import(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     imp = get_object_or_404(visible_imports(request.user), pk=pk)
     try:
@@ -170,7 +170,7 @@ def confirm_import(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@member_required
 def discard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     imp = get_object_or_404(visible_imports(request.user), pk=pk)
     try:
@@ -188,7 +188,7 @@ class _Echo:
 
 
 @require_GET
-@login_required
+@member_required
 def rejected_csv(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     imp = get_object_or_404(visible_imports(request.user), pk=pk)
     writer = csv.writer(_Echo())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -10,10 +9,11 @@ from django.views.decorators.http import require_GET
 from bigin_ui.metadata.schema import MODULES
 from bigin_ui.queue.lookups import search_records
 from bigin_ui.web.http import HtmxHttpRequest
+from bigin_ui.web.permissions import member_required
 
 
 @require_GET
-@login_required
+@member_required
 def lookup(request: HtmxHttpRequest, module: str) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     target = request.GET.get("target", "")

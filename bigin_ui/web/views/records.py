@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bigin_ui.metadata.schema import MODULE_LABELS, MODULES, MetadataMissing, get_schema
+from bigin_ui.queue import permissions
 from bigin_ui.queue.context import entry_key_field
 from bigin_ui.queue.entry import make_form, row_label
 from bigin_ui.queue.history import row_calls
@@ -31,6 +32,7 @@ from bigin_ui.queue.runs import run_progress, start_run
 from bigin_ui.roles import is_admin
 from bigin_ui.web.http import HtmxHttpRequest, cursor_args, filter_query
 from bigin_ui.web.links import record_links
+from bigin_ui.web.permissions import member_required
 
 
 def run_context(run: SubmissionRun | None) -> dict[str, object]:
@@ -70,7 +72,7 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_GET
-@login_required
+@member_required
 def my_rows(request: HtmxHttpRequest) -> HttpResponse:
     mine = Row.objects.filter(owner=request.user)
     status = request.GET.get("status", "")
@@ -154,7 +156,7 @@ def _entry_form(request: HtmxHttpRequest, *, module: str, schema, payload=None):
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@member_required
 def new_record(request: HtmxHttpRequest, module: str) -> HttpResponse:
     schema = _schema_or_404(module)
     if schema is None:
@@ -177,7 +179,7 @@ def new_record(request: HtmxHttpRequest, module: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@member_required
 def row_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     row = get_object_or_404(rows_visible_to(request.user).select_related("owner", "run"), pk=pk)
     schema = _schema_or_404(row.module)
@@ -226,12 +228,13 @@ def row_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         # A row that needs review is resent by upsert on this key, if there is one.
         "entry_key": entry_key_field(row.module) if row.status == Row.Status.NEEDS_REVIEW
         else None,
+        "actions": permissions.allowed_actions(row, request.user),
     }
     return render(request, "web/row.html", context, status=status)
 
 
 @require_POST
-@login_required
+@member_required
 def submit(request: HtmxHttpRequest) -> HttpResponse:
     trigger = None
     if request.POST.get("workflows_shown") and not request.POST.get("workflows"):
@@ -264,7 +267,7 @@ def after_submit(request: HtmxHttpRequest, *, row: Row, run_id: int) -> HttpResp
 
 
 @require_GET
-@login_required
+@member_required
 def run_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     runs = SubmissionRun.objects.all()
     if not is_admin(request.user):

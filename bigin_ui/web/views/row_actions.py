@@ -1,28 +1,42 @@
-"""Actions on one row from its page: discard, retry unchanged, link to an existing record."""
+"""Actions on one row from its page: discard, retry unchanged, link, allow a duplicate.
+
+Each asks the one permission table (queue/permissions.py) before acting; the services ask it
+again under the row's lock, so a direct POST can do no more than the page offers.
+"""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
+from bigin_ui.queue import permissions
 from bigin_ui.queue.models import Row
 from bigin_ui.queue.review import allow_duplicate, bulk_retry, link_to_existing
-from bigin_ui.queue.rows import RowError, discard_rows, may_change, rows_visible_to
+from bigin_ui.queue.rows import RowError, discard_rows, rows_visible_to
 from bigin_ui.web.http import HtmxHttpRequest
+from bigin_ui.web.permissions import member_required
 from bigin_ui.web.views.records import after_submit
 
 
-def _row(request: HtmxHttpRequest, pk: int):
+def _row(request: HtmxHttpRequest, pk: int) -> Row:
     return get_object_or_404(rows_visible_to(request.user), pk=pk)
 
 
+def _refused(request: HtmxHttpRequest, row: Row, action: str) -> HttpResponse | None:
+    if permissions.may(action=action, row=row, user=request.user):
+        return None
+    messages.error(request, permissions.refusal(action=action, row=row, user=request.user))
+    return redirect("row_detail", pk=row.pk)
+
+
 @require_POST
-@login_required
+@member_required
 def discard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     row = _row(request, pk)
+    if refused := _refused(request, row, permissions.DISCARD):
+        return refused
     reason = request.POST.get("reason", "").strip()
     if not reason:
         messages.error(request, "Say why the row is discarded.")
@@ -34,23 +48,25 @@ def discard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@member_required
 def retry(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     row = _row(request, pk)
-    if not may_change(row, request.user):
-        messages.error(request, "This row cannot be resent in its current state."
-                       + (" An admin decides, as it may already be in Bigin."
-                          if row.status == Row.Status.NEEDS_REVIEW else ""))
-        return redirect("row_detail", pk=row.pk)
+    if refused := _refused(request, row, permissions.RETRY):
+        return refused
     result = bulk_retry(rows=[row], actor=request.user)
+    if not result.changed:
+        messages.error(request, "Nothing to resend: fix the values first.")
+        return redirect("row_detail", pk=row.pk)
     messages.success(request, "Resubmitted unchanged.")
     return after_submit(request, row=row, run_id=result.run_id)
 
 
 @require_POST
-@login_required
+@member_required
 def link(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     row = _row(request, pk)
+    if refused := _refused(request, row, permissions.LINK):
+        return refused
     try:
         link_to_existing(row=row, bigin_id=request.POST.get("bigin_id", "").strip(),
                          actor=request.user)
@@ -61,9 +77,11 @@ def link(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@member_required
 def allow(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     row = _row(request, pk)
+    if refused := _refused(request, row, permissions.ALLOW):
+        return refused
     try:
         allow_duplicate(row=row, actor=request.user)
         messages.success(request, "The duplicate hold is lifted; submit to send it.")
