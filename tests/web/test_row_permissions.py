@@ -143,7 +143,7 @@ def test_no_role_can_neither_enter_nor_submit(people):
     assert Row.objects.get(owner=people["no_role"]).status == Row.Status.PENDING
 
 
-OPEN_TO_ALL = {"", "healthz", "login", "logout"}
+OPEN_TO_ALL = {"", "home", "healthz", "login", "logout"}  # home redirects onwards
 
 
 def test_every_page_of_the_app_refuses_a_person_without_a_role(people):
