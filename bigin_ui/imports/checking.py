@@ -74,8 +74,11 @@ class LineChecker:
         self.mapping = dict(mapping)
         self.options = options
         self.exclude = entry_exclusions(module)
-        # The person's own context, with date/times read in the zone the import states.
-        self.ctx = dataclasses.replace(form_context(owner), time_zone=options.zone)
+        # The person's own context, with date/times read in the zone the import states, and
+        # numbers in the canonical "1234.5" the cells were turned into (not the person's own
+        # convention, which may be the decimal comma).
+        self.ctx = dataclasses.replace(form_context(owner), time_zone=options.zone,
+                                       decimal_separator=".")
         self.validation = validation_context(owner)  # row:N only among rows they may see
         self.metas = {f.api_name: f for f in mappable_fields(module)}
         self.column_of = {api: index for index, api in self.mapping.items()}

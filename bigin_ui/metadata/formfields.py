@@ -51,6 +51,7 @@ class FormContext:
     users: Sequence[tuple[str, str]] = ()  # (Bigin user ID, name)
     tags: Sequence[str] = ()
     time_zone: dt.tzinfo = dt.UTC
+    zone_label: str = "UTC (+00:00)"  # named beside every date/time input
     default_owner: str = ""
     # Resolves "row:<pk>" references to a label, None when the row is not usable.
     describe_row: Callable[[str], str | None] = field(default=lambda pk: None)
@@ -241,6 +242,7 @@ class DateTimeKind(Kind):
 
     def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
         return forms.DateTimeField(
+            help_text=f"Times in {ctx.zone_label}.",
             widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
             input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
                            "%Y-%m-%d %H:%M:%S"],
@@ -439,7 +441,7 @@ class AlarmKind(Kind):
     finishes it (see RecordForm.build_payload)."""
 
     def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
-        return AlarmField()
+        return AlarmField(help_text=f"Times in {ctx.zone_label}.")
 
     def to_payload(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
         return value or None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -23,6 +24,28 @@ LEAD_FIELDS = (
 )
 
 
+def same_moment(new: Any, old: Any) -> bool:
+    """Two ISO date/times naming the same instant (the viewer's zone may differ from the
+    offset the row was sent with)."""
+    if not isinstance(new, str) or not isinstance(old, str) or new == old:
+        return False
+    try:
+        a, b = dt.datetime.fromisoformat(new), dt.datetime.fromisoformat(old)
+    except ValueError:
+        return False
+    return a.tzinfo is not None and b.tzinfo is not None and a == b
+
+
+def same_alarm(new: Any, old: Any) -> bool:
+    """Two task reminders alike but for the offset their DATE-TIME is written with."""
+    if not isinstance(new, dict) or not isinstance(old, dict):
+        return False
+    a, b = str(new.get("ALARM", "")), str(old.get("ALARM", ""))
+    head_a, _, at_a = a.partition("TRIGGER=DATE-TIME:")
+    head_b, _, at_b = b.partition("TRIGGER=DATE-TIME:")
+    return bool(at_a) and head_a == head_b and same_moment(at_a, at_b)
+
+
 class RecordForm(forms.Form):
     """Inputs are named by Bigin field API name, so the POST body reads like Bigin's JSON."""
 
@@ -33,10 +56,14 @@ class RecordForm(forms.Form):
         ctx: FormContext,
         validation: Context | None = None,
         exclude: frozenset[str] = frozenset(),
+        stored: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.schema = schema
+        # The row's payload when a stored row is reopened: unchanged moments keep the exact
+        # text (and offset) they were sent with.
+        self.stored = stored or {}
         self.ctx = ctx
         self.validation = validation or Context()
         self.metas: dict[str, FieldMeta] = {}
@@ -58,11 +85,12 @@ class RecordForm(forms.Form):
         for name, meta in self.metas.items():
             if meta.kind == "rrule" and name in self.fields:
                 self.fields[name].widget.start = self._recurrence_start()
+            sent = self.stored.get(name)
+            if meta.kind == "datetime" and isinstance(sent, str) and name in self.fields:
+                self.fields[name].help_text += f" Sent as {sent}."
 
     def _recurrence_start(self) -> Any:
         """The first occurrence for the preview: the event's start or the task's due date."""
-        import datetime as dt
-
         for name in ("Start_DateTime", "Due_Date"):
             raw = self._selected(name)
             if raw:
@@ -180,6 +208,9 @@ class RecordForm(forms.Form):
             value = kind_for(meta).to_payload(meta, self.cleaned_data[name], self.ctx)
             if value is not None:
                 payload[name] = value
+        for name, meta in self.metas.items():
+            if meta.kind == "datetime" and same_moment(payload.get(name), self.stored.get(name)):
+                payload[name] = self.stored[name]
         pipeline = payload.get("Pipeline")
         if isinstance(pipeline, dict):
             match = next((p for p in self.schema.team_pipelines if p.id == pipeline["id"]), None)
@@ -192,6 +223,8 @@ class RecordForm(forms.Form):
                 payload[name] = {"ALARM": alarm_text(
                     payload[name], recurring=bool(payload.get("Recurring_Activity")),
                     ctx=self.ctx)}
+                if same_alarm(payload[name], self.stored.get(name)):
+                    payload[name] = self.stored[name]
         related = next((payload[name] for name, m in self.metas.items()
                         if m.kind == "related_to" and name in payload), None)
         if related is not None:

@@ -9,12 +9,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from bigin_ui.metadata.formfields import FormContext, zone
+from bigin_ui.metadata.formfields import FormContext
 from bigin_ui.metadata.forms import RecordForm
 from bigin_ui.metadata.models import BiginUser
 from bigin_ui.metadata.schema import NAME_FIELDS, ModuleSchema, get_schema
 from bigin_ui.metadata.validation import Context
 from bigin_ui.metadata.widgets import plain_int
+from bigin_ui.people.services import PersonZone, bigin_user_for, decimal_separator, person_zone
 from bigin_ui.queue.models import Row
 
 USABLE_REFERENCE = [Row.Status.PENDING, Row.Status.SENDING, Row.Status.CREATED,
@@ -22,11 +23,7 @@ USABLE_REFERENCE = [Row.Status.PENDING, Row.Status.SENDING, Row.Status.CREATED,
                     Row.Status.RECONCILING]
 
 
-def bigin_user_for(user: AbstractBaseUser) -> BiginUser | None:
-    email = getattr(user, "email", "")
-    if not email:
-        return None
-    return BiginUser.objects.filter(email__iexact=email).exclude(status="deleted").first()
+__all__ = ["PersonZone", "bigin_user_for", "form_context", "make_form", "person_zone"]
 
 
 def row_label(row: Row) -> str:
@@ -45,7 +42,9 @@ def active_users() -> QuerySet[BiginUser]:
 def form_context(user: AbstractBaseUser) -> FormContext:
     users = active_users().order_by("full_name")
     mine = bigin_user_for(user)
-    tz_name = (mine.time_zone if mine and mine.time_zone else "") or settings.TIME_ZONE
+    # The one place a person's zone is decided (profile, else Bigin user, else org, else
+    # TIME_ZONE): forms, imports and re-checks all read it from here.
+    own_zone = person_zone(user)
 
     def describe_row(pk: str) -> str | None:
         # Whatever follows "row:" in a posted value arrives here; only numbers are row keys.
@@ -66,7 +65,9 @@ def form_context(user: AbstractBaseUser) -> FormContext:
     return FormContext(
         users=[(u.bigin_id, u.full_name) for u in users],
         row_module=row_module,
-        time_zone=zone(tz_name),
+        time_zone=own_zone.zone,
+        zone_label=own_zone.label(),
+        decimal_separator=decimal_separator(user),
         default_owner=mine.bigin_id if mine else "",
         describe_row=describe_row,
         lookup_url=lambda module: reverse("lookup", args=[module]),
@@ -127,5 +128,6 @@ def make_form(
         validation=validation_context(user),
         exclude=entry_exclusions(module),
         initial=initial,
+        stored=payload,
         **kwargs,
     )

@@ -43,3 +43,34 @@ def test_an_event_with_participants_is_reopened_and_saved_unchanged(synced, live
     expect(page.get_by_text("Saved; the row is pending again.")).to_be_visible()
     row.refresh_from_db()
     assert json.dumps(row.payload["Participants"]) == saved
+
+
+def test_a_call_entered_in_the_persons_zone_arrives_with_its_offset(synced, live_server, log_in,
+                                                                    sales_login, settings):
+    from bigin_ui.metadata.models import BiginOrg
+
+    # Neither fallback is +03:00, so only the profile's zone can produce it.
+    settings.TIME_ZONE = "UTC"
+    BiginOrg.objects.update(time_zone="America/New_York")
+    page = log_in(sales_login)
+    page.get_by_test_id("nav-profile").click()
+    page.get_by_label("Time zone").select_option("Europe/Istanbul")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id("current-zone")).to_contain_text("Europe/Istanbul (+03:00)")
+
+    page.goto(f"{live_server.url}/records/Calls/new/")
+    expect(page.locator(".field-call_start_time")).to_contain_text(
+        "Times in Europe/Istanbul (+03:00)")
+    page.fill("[name=Subject]", "Zone check")
+    page.select_option("[name=Call_Type]", "Outbound")
+    page.fill("[name=Call_Start_Time]", "2026-12-07T10:30")
+    page.fill("[name=Call_Duration]", "5")
+    page.get_by_role("button", name="Save as pending").click()
+    row = Row.objects.get(module="Calls")
+    page.get_by_test_id("submit-button").click()
+    expect(page.locator(f"tr[data-row-id='{row.pk}'] [data-status]")).to_have_text(
+        "Created", timeout=15000)
+    row.refresh_from_db()
+    stored = next(r for r in synced.records("Calls") if r["id"] == row.bigin_id)
+    assert stored["Call_Start_Time"] == "2026-12-07T10:30:00+03:00"
+    assert stored["Call_Duration"] == "05:00"

@@ -71,3 +71,41 @@ def test_a_comma_decimal_under_the_point_convention_is_an_error(synced,
     assert not form.is_valid()
     assert "Amount" in form.errors
     assert "1,234.56" in str(form.errors["Amount"])
+
+
+def test_under_the_comma_convention_a_comma_decimal_is_read(synced, entering_user):  # noqa: F811
+    from bigin_ui.people.services import save_profile
+
+    save_profile(user=entering_user, time_zone="Asia/Kolkata", decimal_separator=",")
+    form = form_for("Pipelines", entering_user, Amount="2.500,00")
+    assert form.is_valid(), form.errors
+    assert form.payload["Amount"] == 2500
+
+
+def test_a_reopened_number_is_shown_in_the_persons_convention(synced,
+                                                              entering_user):  # noqa: F811
+    from bigin_ui.people.services import save_profile
+
+    save_profile(user=entering_user, time_zone="Asia/Kolkata", decimal_separator=",")
+    form = make_form(module="Pipelines", user=entering_user,
+                     payload={"Deal_Name": "D", "Amount": 2500.5})
+    assert form.initial["Amount"] == "2500,5"
+
+
+def test_a_row_sent_with_another_offset_is_shown_in_the_viewers_zone_and_kept(
+        synced, entering_user):  # noqa: F811
+    from bigin_ui.people.services import save_profile
+    from tests.formpost import render_fields, resubmitted
+    from tests.metadata.test_seed_samples import EXPECTED
+
+    stored = EXPECTED["Calls"]  # "Call_Start_Time": "2023-07-12T15:30:00+05:30"
+    save_profile(user=entering_user, time_zone="Europe/Istanbul", decimal_separator=".")
+    form = make_form(module="Calls", user=entering_user, payload=stored)
+    html = render_fields(form)
+    assert 'value="2023-07-12T13:00"' in html  # 15:30 at +05:30 is 13:00 at +03:00
+    assert "Times in Europe/Istanbul (+03:00)" in html
+    assert "Sent as 2023-07-12T15:30:00+05:30" in html
+    again = make_form(module="Calls", user=entering_user, data=resubmitted(form),
+                      payload=stored)
+    assert again.is_valid(), again.errors
+    assert again.payload["Call_Start_Time"] == "2023-07-12T15:30:00+05:30"

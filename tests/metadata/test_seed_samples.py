@@ -273,11 +273,14 @@ MODULES = list(SAMPLES)
 
 
 @pytest.fixture
-def entering_user(django_user_model, settings):
-    # No Bigin user has this e-mail, so times are entered in settings.TIME_ZONE, the zone of
-    # the samples' +05:30 offsets.
-    settings.TIME_ZONE = "Asia/Kolkata"
-    return django_user_model.objects.create_user("sam", "sam@example.com", "pw-sales-123")
+def entering_user(django_user_model):
+    # Times are entered in the person's profile zone, here the zone of the samples' +05:30
+    # offsets (without it they would follow the org's synced zone, +03:00).
+    from bigin_ui.people.services import save_profile
+
+    user = django_user_model.objects.create_user("sam", "sam@example.com", "pw-sales-123")
+    save_profile(user=user, time_zone="Asia/Kolkata", decimal_separator=".")
+    return user
 
 
 def query_dict(data: dict[str, str | list[str]]) -> QueryDict:
