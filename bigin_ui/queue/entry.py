@@ -59,8 +59,7 @@ def form_context(user: AbstractBaseUser) -> FormContext:
         number = plain_int(pk)
         if number is None:
             return None
-        return Row.objects.filter(pk=number, status__in=USABLE_REFERENCE).values_list(
-            "module", flat=True).first()
+        return referable_rows(user).filter(pk=number).values_list("module", flat=True).first()
 
     return FormContext(
         users=[(u.bigin_id, u.full_name) for u in users],

@@ -16,6 +16,7 @@ TABLE: dict[str, tuple[str, dict, dict[str, int]]] = {
     "login": ("get", {}, {"anon": 200, "sales": 302, "admin": 302}),
     "logout": ("post", {}, {"anon": 302, "sales": 302, "admin": 302}),
     "my_rows": ("get", {}, {"anon": ANON_LOGIN, "sales": 200, "admin": 200}),
+    "profile": ("get", {}, {"anon": ANON_LOGIN, "sales": 200, "admin": 200}),
     "submit": ("post", {}, {"anon": ANON_LOGIN, "sales": 302, "admin": 302}),
     "new_record": ("get", {"module": "Contacts"},
                    {"anon": ANON_LOGIN, "sales": 200, "admin": 200}),
