@@ -10,6 +10,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 
 from bigin_ui.env import (
+    ConfigError,
     env_bool,
     env_float,
     env_int,
@@ -18,6 +19,16 @@ from bigin_ui.env import (
     env_str,
     persistent_secret,
 )
+
+
+def proxy_ssl_header(parts: list[str]) -> tuple[str, str] | None:
+    """``HTTP_X_FORWARDED_PROTO,https`` → Django's (header, value) pair; empty → None."""
+    if not parts:
+        return None
+    if len(parts) != 2 or not parts[0].startswith("HTTP_"):
+        raise ConfigError("SECURE_PROXY_SSL_HEADER must look like HTTP_X_FORWARDED_PROTO,https")
+    return parts[0], parts[1]
+
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Runtime files (SQLite databases, logs) live here unless DATABASE_URL points elsewhere.
@@ -30,6 +41,19 @@ SECRET_KEY = env_str("SECRET_KEY") or persistent_secret(DATA_DIR / "secret_key")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# HTTPS. Off by default so `make run` works on http://127.0.0.1; behind a TLS proxy set
+# SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https (only if the proxy sets that header and
+# strips it from clients), then the rest to true / a year (see README "Configuration").
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# A load balancer probing /healthz over plain HTTP must get its answer, not a redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(env_list("SECURE_PROXY_SSL_HEADER"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
