@@ -143,7 +143,9 @@ def test_no_role_can_neither_enter_nor_submit(people):
     assert Row.objects.get(owner=people["no_role"]).status == Row.Status.PENDING
 
 
-OPEN_TO_ALL = {"", "home", "healthz", "login", "logout"}  # home redirects onwards
+# Home only redirects onwards; a person's own profile (time zone) enters and submits nothing.
+# A new page must be added here on purpose, or refuse people without a role.
+OPEN_TO_ALL = {"", "home", "healthz", "login", "logout", "profile"}
 
 
 def test_every_page_of_the_app_refuses_a_person_without_a_role(people):
