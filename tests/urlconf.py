@@ -20,12 +20,15 @@ def url_patterns(patterns=None, prefix: str = "") -> Iterator[tuple[str, str, li
 
 
 def fill(route: str, name: str, params: list[str], values: dict[str, str]) -> str:
-    """The route with its parameters filled: ``pk`` is the run's on run pages, else the row's;
+    """The route with its parameters filled: ``pk`` is the run's on run pages, the import's on
+    import pages (when given), else the row's;
     any other parameter by its name in ``values``, "x" when absent."""
     path = route
     for param in params:
         if param == "pk":
-            value = values["run"] if name == "run_status" else values["row"]
+            value = values["run"] if name == "run_status" else (
+                values.get("import", values["row"]) if name.startswith("import_")
+                else values["row"])
         else:
             value = values.get(param, "x")
         path = path.replace(f"<{param}>", value)

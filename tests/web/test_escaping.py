@@ -8,12 +8,16 @@ that answers GET is fetched as the row's owner and as an admin.
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import html
+import io
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from bigin_ui.imports.models import Import
 from bigin_ui.queue.models import Row, SubmissionRun
 from bigin_ui.queue.rows import create_row
 from bigin_ui.queue.runs import start_run
@@ -27,7 +31,7 @@ RAW_MARKERS = ("<script>alert(1)", "<img src=x onerror")
 
 
 @pytest.fixture
-def hostile(synced, sales_user, admin_user):
+def hostile(synced, sales_user, admin_user, tmp_path):
     """A sandbox and an app holding hostile text in every place Bigin's text can reach."""
     call_command("bigin_sync", stdout=None)  # a first sync, so the next one reports changes
     synced.fields(module="Contacts", add={
@@ -57,8 +61,17 @@ def hostile(synced, sales_user, admin_user):
     run = SubmissionRun.objects.create(created_by=sales_user, message=HOSTILE,
                                        status=SubmissionRun.Status.FINISHED)
     record_id = synced.records("Contacts")[0]["id"]
+    # An import whose preview names the hostile picklist value among its suggestions.
+    sheet = tmp_path / "people.csv"
+    with sheet.open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows([["Last_Name", "Evil_Tier"], ["Imported", "Evil"],
+                                   ["Also", "Plain"]])
+    with contextlib.suppress(SystemExit):
+        call_command("bigin_import", "--module", "Contacts", "--user", sales_user.username,
+                     "--dry-run", str(sheet), stdout=io.StringIO(), stderr=io.StringIO())
+    imported = Import.objects.latest("pk")
     return {"row": str(failed.pk), "created": str(created.pk), "run": str(run.pk),
-            "module": "Contacts", "record_id": record_id}
+            "module": "Contacts", "record_id": record_id, "import": str(imported.pk)}
 
 
 def _clients(sales_user, admin_user) -> dict[str, Client]:
@@ -99,6 +112,8 @@ def test_hostile_text_is_escaped_on_every_page(hostile, sales_user, admin_user):
     assert escaped_script in pages_seen[("admin", "/settings/connection/")]  # metadata changes
     assert escaped_script in pages_seen[("owner", "/lookup/Contacts/")]  # a Bigin record name
     assert escaped_script in pages_seen[("owner", "/sandbox/")]  # the sandbox's recent records
+    import_page = pages_seen[("owner", f"/imports/{hostile['import']}/")]
+    assert "Evil" in import_page and html.escape(ATTRIBUTE) in import_page  # suggestions
     assert len({target for _role, target in pages_seen}) >= 10
 
 
