@@ -141,3 +141,37 @@ def test_a_bad_mapping_file_is_a_clear_error(tmp_path, staff):
         with pytest.raises(CommandError, match=message):
             call_command("bigin_import", "--module", "Contacts", "--user", "sam", "--mapping",
                          str(mapping), str(path))
+
+
+@pytest.fixture(scope="module")
+def command_line(tmp_path_factory):
+    """A migrated throw-away database for running manage.py as a person would."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    folder = tmp_path_factory.mktemp("cli")
+    root = Path(__file__).resolve().parents[2]
+    env = {"PATH": "/usr/bin:/bin", "BIGIN_UI_DATA_DIR": str(folder), "SECRET_KEY": "test",
+           "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=root, env=env,
+                   check=True)
+
+    def run(*args):
+        return subprocess.run([sys.executable, "manage.py", *args], cwd=root, env=env,
+                              capture_output=True, text=True)
+
+    return run
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", [
+    ["--module", "Leads", "--user", "sam", "x.csv"],
+    ["--module", "Contacts", "--user", "sam", "missing.csv"],
+    ["--module", "Contacts", "--timezone", "Mars/Base", "--user", "nobody", "x.csv"],
+])
+def test_bad_command_lines_end_without_a_traceback(command_line, args):
+    done = command_line("bigin_import", *args)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(("CommandError:", "manage.py"))

@@ -170,3 +170,19 @@ def test_discard_waits_for_a_running_import(sales_client):
     Import.objects.filter(pk=imp.pk).update(status="queueing")
     sales_client.post(reverse("import_discard", args=[imp.pk]))
     assert Import.objects.get().status == "queueing"
+
+
+def test_headers_cells_and_file_names_are_text_not_markup(sales_client):
+    hostile = "<script>alert(1)</script>"
+    upload(sales_client, data=f"Last_Name,{hostile}\r\n{hostile},x\r\n".encode(),
+           name="<b>evil</b>.csv")
+    imp = Import.objects.get()
+    page = sales_client.get(reverse("import_map", args=[imp.pk])).content.decode()
+    assert hostile not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<b>evil</b>" not in page
+    sales_client.post(reverse("import_map", args=[imp.pk]), map_post(imp, column_1="",
+                                                                      column_2=""))
+    preview = sales_client.get(reverse("import_detail", args=[imp.pk])).content.decode()
+    assert hostile not in preview and "<b>evil</b>" not in preview
+    rejected = sales_client.get(reverse("import_rejected", args=[imp.pk]))
+    assert '"' not in rejected["Content-Disposition"].split("filename=")[1].strip('"')
