@@ -138,8 +138,10 @@ class LineChecker:
                 allow_new_choices(form, data)
             return form
         if self._template is None:
+            # auto_id=False: element IDs are for rendering, and a checked line is not shown.
             self._template = RecordForm(schema=self.schema, ctx=self.ctx,
-                                        validation=self.validation, exclude=self.exclude)
+                                        validation=self.validation, exclude=self.exclude,
+                                        auto_id=False)
         form = copy.copy(self._template)
         form.data = data
         form.is_bound = True

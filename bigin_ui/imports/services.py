@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from bigin_ui.csv_safety import neutralise_row
+from bigin_ui.imports.bulk import insert_many
 from bigin_ui.imports.cells import Cell, Options, is_blank
 from bigin_ui.imports.checking import LINE, LineChecker, mappable_fields
 from bigin_ui.imports.models import Import, ImportLine, SavedMapping
@@ -34,6 +35,7 @@ from bigin_ui.queue.references import iter_row_refs
 from bigin_ui.queue.rows import discard_rows, unique_key_for
 
 BATCH = 1000
+IN_LIST = 500  # values in one IN (...): below every database's parameter limit
 ERRORS_COLUMN = "errors"
 
 
@@ -234,7 +236,7 @@ def check_import(*, import_id: int, resolver: Any = None) -> Import:
     checker = LineChecker(module=imp.module, owner=imp.owner, headers=imp.headers,
                           mapping=mapping_of(imp), options=options_of(imp), resolver=resolver)
     good = bad = 0
-    batch: list[ImportLine] = []
+    batch: list[dict[str, Any]] = []
     try:
         for line in table.lines:
             if all(is_blank(c) for c in line.cells):
@@ -250,10 +252,10 @@ def check_import(*, import_id: int, resolver: Any = None) -> Import:
             cells = [] if ok else [cell_text(c, decimal=checker.options.decimal)
                                    for c in line.cells]
             good, bad = good + ok, bad + (not ok)
-            batch.append(ImportLine(batch_id=imp.pk, number=line.number, cells=cells,
-                                    payload=result_payload, problems=problems, ok=ok))
+            batch.append({"batch_id": imp.pk, "number": line.number, "cells": cells,
+                          "payload": result_payload, "problems": problems, "ok": ok})
             if len(batch) >= BATCH:
-                ImportLine.objects.bulk_create(batch)
+                insert_many(ImportLine, batch)
                 batch = []
                 _progress(imp, lines_done=good + bad, lines_good=good, lines_bad=bad)
     except FileProblem as exc:
@@ -261,7 +263,7 @@ def check_import(*, import_id: int, resolver: Any = None) -> Import:
         return _unreadable(imp, str(exc))
     finally:
         table.close()
-    ImportLine.objects.bulk_create(batch)
+    insert_many(ImportLine, batch)
     Import.objects.filter(pk=imp.pk).update(
         status=Import.Status.CHECKED, lines_total=good + bad, lines_done=good + bad,
         lines_good=good, lines_bad=bad)
@@ -311,28 +313,35 @@ def queue_import(*, import_id: int) -> Import:
 
 @transaction.atomic
 def _queue_lines(imp: Import, lines: list[ImportLine], *, schema: Any) -> int:
-    rows = [Row(module=imp.module, owner_id=imp.owner_id, payload=line.payload,
-                unique_key=unique_key_for(imp.module, line.payload, schema=schema))
-            for line in lines]
-    Row.objects.bulk_create(rows)
-    refs = {(row.pk, ref) for row in rows for ref in iter_row_refs(row.payload) if ref != row.pk}
+    keys = [uuid.uuid4() for _ in lines]
+    insert_many(Row, [
+        {"uuid": key, "module": imp.module, "owner_id": imp.owner_id, "payload": line.payload,
+         "unique_key": unique_key_for(imp.module, line.payload, schema=schema)}
+        for key, line in zip(keys, lines, strict=True)])
+    pk_of: dict[uuid.UUID, int] = {}
+    for start in range(0, len(keys), IN_LIST):
+        pk_of.update(Row.objects.filter(uuid__in=keys[start:start + IN_LIST]).values_list(
+            "uuid", "pk"))
+    row_ids = [pk_of[key] for key in keys]
+    refs = {(pk, ref) for pk, line in zip(row_ids, lines, strict=True)
+            for ref in iter_row_refs(line.payload) if ref != pk}
     if refs:
         existing = set(Row.objects.filter(pk__in={r for _, r in refs}).values_list(
             "pk", flat=True))
         through = Row.depends_on.through
         through.objects.bulk_create([through(from_row_id=a, to_row_id=b) for a, b in refs
                                      if b in existing])
-    RowEvent.objects.bulk_create([
-        RowEvent(row_id=row.pk, actor_id=imp.created_by_id, kind="entered",
-                 message=f"Entered (import {imp.pk}, line {line.number})")
-        for row, line in zip(rows, lines, strict=True)])
+    insert_many(RowEvent, [
+        {"row_id": pk, "actor_id": imp.created_by_id, "kind": "entered",
+         "message": f"Entered (import {imp.pk}, line {line.number})"}
+        for pk, line in zip(row_ids, lines, strict=True)])
     # One prepared statement for the batch: bulk_update's CASE expression costs more than
     # the inserts themselves.
     table = connection.ops.quote_name(ImportLine._meta.db_table)
     with connection.cursor() as cursor:
         cursor.executemany(f"UPDATE {table} SET row_id = %s WHERE id = %s",  # noqa: S608
-                           [(row.pk, line.pk) for row, line in zip(rows, lines, strict=True)])
-    return len(rows)
+                           list(zip(row_ids, [line.pk for line in lines], strict=True)))
+    return len(lines)
 
 
 # --- afterwards ------------------------------------------------------------------------------

@@ -73,7 +73,7 @@ class FieldMeta:
             return "ownerlookup"
         return dt
 
-    @property
+    @cached_property
     def enterable(self) -> bool:
         """Shown in entry forms: writable on create and not computed or uploaded."""
         if self.read_only or not self.visible or self.data_type in NOT_ENTERABLE:
