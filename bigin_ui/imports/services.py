@@ -94,12 +94,15 @@ def saved_mapping(*, user: AbstractBaseUser, module: str) -> dict[str, str] | No
     return dict(found.columns) if found else None
 
 
-def default_zone_name(user: AbstractBaseUser) -> str:
-    """The person's own zone, as their entry form uses it (see queue.entry)."""
+def default_options(user: AbstractBaseUser) -> Options:
+    """The person's own zone and number convention, as their entry form uses them (decided
+    in queue.entry.form_context); the page states them and the person may change them."""
     from bigin_ui.queue.entry import form_context
 
-    zone = form_context(user).time_zone
-    return getattr(zone, "key", None) or str(zone)
+    ctx = form_context(user)
+    zone = getattr(ctx.time_zone, "key", None) or str(ctx.time_zone)
+    separator = getattr(ctx, "decimal_separator", ".")
+    return Options(time_zone=zone, decimal=separator if separator in {".", ","} else ".")
 
 
 def store_upload(source: IO[bytes], *, name: str) -> Path:
@@ -125,7 +128,7 @@ def create_import(*, path: Path, file_name: str, module: str, created_by: Abstra
     fields = mappable_fields(module)
     mapping = auto_mapping(table.headers, fields,
                            saved_mapping(user=created_by, module=module))
-    options = Options(time_zone=default_zone_name(owner))
+    options = default_options(owner)
     return Import.objects.create(
         created_by=created_by, owner=owner, origin=origin, module=module, file_name=file_name,
         file_path=str(path), sha256=sha256, size=size, sheet=table.sheet,

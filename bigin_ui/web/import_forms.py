@@ -54,7 +54,7 @@ class MappingForm(forms.Form):
                                       label="Remember this mapping for my next import here")
 
     def __init__(self, *args: Any, headers: list[str], fields: list[FieldMeta],
-                 mapping: dict[int, str], options: Options, admin: bool,
+                 mapping: dict[int, str], options: Options, own: Options, admin: bool,
                  **kwargs: Any) -> None:
         initial = {f"column_{i}": mapping.get(i, IGNORE) for i in range(len(headers))}
         initial.update(decimal=options.decimal, time_zone=options.time_zone,
@@ -74,8 +74,9 @@ class MappingForm(forms.Form):
         if options.time_zone not in {z for z, _ in zones}:
             zones = [(options.time_zone, options.time_zone), *zones]
         self.fields["time_zone"].choices = zones
-        self.fields["time_zone"].help_text = (f"Your own zone is {options.time_zone}; "
-                                              "a value with an offset keeps it.")
+        self.fields["time_zone"].help_text = (
+            f"Your own zone is {own.time_zone} (your profile); a value with an offset keeps "
+            "its own.")
         if admin:
             self.fields["new_picklist_values"].choices = [
                 *self.fields["new_picklist_values"].choices,

@@ -288,3 +288,12 @@ def test_rejected_lines_of_an_excel_file_read_back_as_the_same_values(tmp_path, 
     write_rejected(imp, out)
     fixed = list(csv.reader(io.StringIO(out.getvalue())))[1][:5]
     assert fixed == ["Doe", "1990-05-17", "2026-01-05 14:00", "1250,75", "maybe"]
+
+
+def test_the_defaults_are_the_persons_own_zone_and_number_convention(tmp_path, staff):
+    from bigin_ui.people.services import save_profile
+
+    save_profile(user=staff, time_zone="America/Chicago", decimal_separator=",")
+    imp = upload(tmp_path, staff, "Last_Name;Budget\nA;2.500,50\n")
+    assert options_of(imp) == Options(time_zone="America/Chicago", decimal=",")
+    assert line(imp, 2).payload["Budget"] == 2500.5

@@ -26,6 +26,7 @@ from bigin_ui.imports.services import (
     ImportError_,
     configure_import,
     create_import,
+    default_options,
     discard_import,
     display_value,
     earlier_imports,
@@ -95,7 +96,8 @@ def map_import(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"No metadata for {imp.module}; an admin syncs it first.")
         return redirect("import_new")
     form = MappingForm(request.POST or None, headers=imp.headers, fields=fields,
-                       mapping=mapping_of(imp), options=options_of(imp), admin=admin)
+                       mapping=mapping_of(imp), options=options_of(imp),
+                       own=default_options(imp.owner), admin=admin)
     if request.method == "POST" and form.is_valid():
         try:
             imp = configure_import(imp=imp, mapping=form.chosen_mapping(),
