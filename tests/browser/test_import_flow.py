@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from bigin_ui.imports.models import Import
 from bigin_ui.imports.services import check_import, queue_import
+from bigin_ui.people.services import person_zone
 from bigin_ui.queue.models import Row
 from tests.browser.screens import snap
 
@@ -57,8 +58,10 @@ def test_import_a_workbook_from_upload_to_my_rows(synced, live_server, log_in, s
     expect(page.get_by_test_id("unmapped-notice")).to_contain_text("Notes, Badge colour")
     expect(page.get_by_label("E-mail")).to_have_value("Email")  # matched by label
     page.get_by_label("Notes").select_option("Description")  # a mapping changed by hand
-    expect(page.get_by_label("Time zone for date/times without an offset")).to_have_value(
-        "UTC")
+    # The default zone is the one the person's entry form uses (here the org's), shown.
+    own = person_zone(sales_login).zone.key
+    expect(page.get_by_label("Time zone for date/times without an offset")).to_have_value(own)
+    expect(page.get_by_text(f"Your own zone is {own}")).to_be_visible()
     snap(page, "import-mapping")
     page.get_by_role("button", name="Check every line").click()
 
