@@ -33,6 +33,27 @@
     window.location.reload();
   });
 
+  // After a failed save the error summary has the focus (its autofocus attribute); should
+  // the browser not honour autofocus on a non-field, focus it here.
+  var summary = document.querySelector("[data-error-summary][autofocus]");
+  if (summary && document.activeElement !== summary) summary.focus();
+
+  // Its links jump to the field; put the focus in it too (a fragment link only scrolls), so
+  // typing fixes the value at once.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-error-summary] a[href^='#']");
+    if (!link) return;
+    var target = document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) return;
+    var field = target.matches("input, select, textarea") ? target
+      : target.querySelector("input:not([type=hidden]), select, textarea");
+    if (field) {
+      event.preventDefault();
+      field.focus();
+      field.scrollIntoView({ block: "center" });
+    }
+  });
+
   // With scripts on, htmx redraws dependent choices itself, so the no-JS "update" buttons
   // go (a class on <html>, so content swapped in later is covered too; see app.css).
   document.documentElement.classList.add("js");
