@@ -274,6 +274,24 @@ def check_import(*, import_id: int, resolver: Any = None) -> Import:
     return imp
 
 
+def check_failed(*, import_id: int, error: Exception) -> None:
+    """A check that stopped on an unexpected error: nothing was queued; say so."""
+    ImportLine.objects.filter(batch_id=import_id).delete()
+    Import.objects.filter(pk=import_id, status=Import.Status.VALIDATING).update(
+        status=Import.Status.UNREADABLE, finished_at=timezone.now(),
+        message=f"The check stopped on an unexpected error ({type(error).__name__}); nothing "
+                "was queued. Try again, or tell an admin.")
+
+
+def queue_failed(*, import_id: int, error: Exception) -> None:
+    """Queueing stopped midway: the rows queued so far stay (each is linked to its line);
+    the import can be queued on from where it stopped."""
+    Import.objects.filter(pk=import_id, status=Import.Status.QUEUEING).update(
+        status=Import.Status.CHECKED,
+        message=f"Queueing stopped on an unexpected error ({type(error).__name__}) after "
+                "some rows; confirm again to queue the rest.")
+
+
 def _unreadable(imp: Import, message: str) -> Import:
     Import.objects.filter(pk=imp.pk).update(status=Import.Status.UNREADABLE, message=message,
                                             finished_at=timezone.now())

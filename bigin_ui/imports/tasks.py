@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import logging
+
 from django_tasks import task
+
+log = logging.getLogger(__name__)
 
 
 @task()
 def check_import_task(import_id: int) -> None:
-    from bigin_ui.imports.services import check_import
+    from bigin_ui.imports.services import check_failed, check_import
 
-    check_import(import_id=import_id)
+    try:
+        check_import(import_id=import_id)
+    except Exception as exc:
+        # The page polls until the import leaves "checking": say what happened there.
+        check_failed(import_id=import_id, error=exc)
+        raise
 
 
 @task()
 def queue_import_task(import_id: int) -> None:
-    from bigin_ui.imports.services import queue_import
+    from bigin_ui.imports.services import queue_failed, queue_import
 
-    queue_import(import_id=import_id)
+    try:
+        queue_import(import_id=import_id)
+    except Exception as exc:
+        queue_failed(import_id=import_id, error=exc)
+        raise

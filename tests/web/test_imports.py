@@ -186,3 +186,20 @@ def test_headers_cells_and_file_names_are_text_not_markup(sales_client):
     assert hostile not in preview and "<b>evil</b>" not in preview
     rejected = sales_client.get(reverse("import_rejected", args=[imp.pk]))
     assert '"' not in rejected["Content-Disposition"].split("filename=")[1].strip('"')
+
+
+def test_a_check_that_breaks_says_so_instead_of_spinning(sales_client, monkeypatch):
+    from bigin_ui.imports.checking import LineChecker
+
+    def broken(self, cells):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(LineChecker, "check", broken)
+    upload(sales_client)
+    imp = Import.objects.get()
+    sales_client.post(reverse("import_map", args=[imp.pk]), map_post(imp))
+    imp.refresh_from_db()
+    assert imp.status == Import.Status.UNREADABLE
+    assert "unexpected error" in imp.message
+    page = sales_client.get(reverse("import_detail", args=[imp.pk])).content.decode()
+    assert "nothing was queued" in page and 'hx-trigger="every 1s"' not in page
