@@ -327,9 +327,13 @@ def _wait_for(url_port: int, proc: subprocess.Popen[bytes]) -> None:
 
 
 def run_web_benchmark(*, mine: int, others: int, clients: int, repeat: int, loops: int,
-                      database_url: str | None, out: Any) -> Figures:
+                      database_url: str | None, out: Any, keep: Path | None = None) -> Figures:
+    """``keep``: a directory kept between runs; its seeded database is reused when present
+    (seeding 200,000 rows takes minutes, measuring again on the same data does not)."""
     root = Path(__file__).resolve().parents[2]
-    workdir = Path(tempfile.mkdtemp(prefix="bigin_webbench_"))
+    workdir = keep or Path(tempfile.mkdtemp(prefix="bigin_webbench_"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    seed_file = workdir / "seed.json"
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BIGIN_")}
     env.update({
@@ -348,13 +352,18 @@ def run_web_benchmark(*, mine: int, others: int, clients: int, repeat: int, loop
         subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=root)
         subprocess.run([*manage, "migrate", "--database", "sandbox", "-v0"], env=env,
                        check=True, cwd=root)
-        t0 = time.perf_counter()
-        done = subprocess.run([*manage, "bigin_bench", "--phase", "web-seed", "--web-rows",
-                               str(mine), "--web-others", str(others)], env=env, check=True,
-                              cwd=root, capture_output=True, text=True)
-        seeded = json.loads(done.stdout.strip().splitlines()[-1])
-        out.write(f"Seeded {mine} rows of one user and {others} of {OTHER_OWNERS} others in "
-                  f"{time.perf_counter() - t0:.0f} s.\n")
+        if seed_file.exists():
+            seeded = json.loads(seed_file.read_text())
+            out.write(f"Reusing the rows seeded in {workdir}.\n")
+        else:
+            t0 = time.perf_counter()
+            done = subprocess.run([*manage, "bigin_bench", "--phase", "web-seed", "--web-rows",
+                                   str(mine), "--web-others", str(others)], env=env,
+                                  check=True, cwd=root, capture_output=True, text=True)
+            seeded = json.loads(done.stdout.strip().splitlines()[-1])
+            seed_file.write_text(json.dumps(seeded))
+            out.write(f"Seeded {mine} rows of one user and {others} of {OTHER_OWNERS} others "
+                      f"in {time.perf_counter() - t0:.0f} s.\n")
         # As runapp serves, but with the worker and thread counts the figures are quoted for.
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "bigin_ui.wsgi:application", "--bind",
@@ -373,6 +382,7 @@ def run_web_benchmark(*, mine: int, others: int, clients: int, repeat: int, loop
                     deadline_s=600)
         report(figures, out, clients=clients)
         errors = (workdir / "server.log").read_text(errors="replace").strip()
+        (workdir / "server.log").unlink()
         if errors:
             out.write(f"\nServer errors (last lines):\n{errors[-3000:]}\n")
         return figures
@@ -380,4 +390,5 @@ def run_web_benchmark(*, mine: int, others: int, clients: int, repeat: int, loop
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-        shutil.rmtree(workdir, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)

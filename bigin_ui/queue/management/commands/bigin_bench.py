@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -33,6 +34,8 @@ class Command(BaseCommand):
                             help="Requests per page for the one-client medians.")
         parser.add_argument("--loops", type=int, default=3,
                             help="Passes over the mix each concurrent client makes.")
+        parser.add_argument("--keep", help="With --web: keep the seeded database in this "
+                            "directory and reuse it on the next run.")
         parser.add_argument("--phase", choices=["seed", "submit", "import-prepare", "import",
                                                 "web-seed"], help="(internal)")
 
@@ -95,4 +98,5 @@ class Command(BaseCommand):
         bench_web.run_web_benchmark(
             mine=options["web_rows"], others=options["web_others"],
             clients=options["clients"], repeat=options["repeat"], loops=options["loops"],
-            database_url=options["database_url"], out=self.stdout)
+            database_url=options["database_url"], out=self.stdout,
+            keep=Path(options["keep"]) if options["keep"] else None)
