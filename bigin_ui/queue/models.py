@@ -119,6 +119,8 @@ class Row(models.Model):
             models.Index(fields=["owner", "status", "created_at", "id", "hold"],
                          name="row_owner_status_hold"),
             models.Index(fields=["owner", "created_at", "id"], name="row_owner_created"),
+            models.Index(fields=["owner", "module", "created_at", "id"],
+                         name="row_owner_module_created"),
             models.Index(fields=["status", "created_at", "id"], name="row_status_created"),
             models.Index(fields=["module", "created_at", "id"], name="row_module_created"),
             models.Index(fields=["run", "status", "module"]),

@@ -191,3 +191,20 @@ def test_held_rows_look_their_duplicates_up_by_unique_value(rows, admin_client):
     assert lookups
     for sql in lookups:
         assert "USING INDEX queue_row_module_" in plan(sql), (sql, plan(sql))
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's EXPLAIN QUERY PLAN")
+def test_my_rows_statements_search_by_owner(rows, sales_client):
+    """A statement about one person's rows reads that person's part of an owner index,
+    never a status index holding everyone's rows."""
+    from django.test.utils import CaptureQueriesContext
+
+    for name, url in sales_pages(rows).items():
+        if not url.startswith("/records/"):
+            continue
+        with CaptureQueriesContext(connection) as captured:
+            sales_client.get(url)
+        for sql in (q["sql"] for q in captured.captured_queries):
+            if 'FROM "queue_row"' in sql and '"owner_id" = ' in sql:
+                how = plan(sql)
+                assert "owner_id=?" in how, (name, sql, how)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -21,6 +20,7 @@ from bigin_ui.queue.listing import (
     HELD,
     RowFilters,
     bounded_count,
+    counts_by,
     keyset_page,
     status_counts,
 )
@@ -114,10 +114,9 @@ def _held_counts(user) -> dict[str, int]:
 
     Rows waiting for a related row are not among them: a submit looks at them again.
     """
-    held = (Row.objects.filter(owner=user, status=Row.Status.PENDING)
-            .exclude(hold__in=["", Row.Hold.WAITING]).values_list("hold")
-            .annotate(n=Count("pk")))
-    return dict(held)
+    kinds = [h for h in Row.Hold.values if h not in {"", Row.Hold.WAITING}]
+    return counts_by(Row.objects.filter(owner=user, status=Row.Status.PENDING), field="hold",
+                     values=kinds)
 
 
 def _submit_scope(user, *, pending: int) -> dict[str, object]:
