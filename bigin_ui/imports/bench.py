@@ -117,7 +117,7 @@ def run_benchmark(*, lines: int, database_url: str | None, out: Any) -> dict[str
         f"(CPU {figures['cpu_s'] - figures['check_cpu_s']:.1f} s)\n"
         f"  checked + queued  {total:.1f} s, {figures['lines'] / total:.0f} lines/s\n"
         f"  CPU time          {figures['cpu_s']:.1f} s, {figures['lines'] / figures['cpu_s']:.0f} "
-        "lines per CPU second (what an idle machine would reach)\n"
+        "lines per CPU second (one process: the rate when it has a core to itself)\n"
         f"  peak memory       {figures['peak_rss_mb']:.0f} MB RSS (before the import "
         f"{figures['rss_before_mb']:.0f} MB)\n"
     )
