@@ -19,7 +19,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from bigin_ui.csv_safety import neutralise_row
@@ -32,7 +32,7 @@ from bigin_ui.metadata.fields import FieldMeta
 from bigin_ui.metadata.schema import get_schema
 from bigin_ui.queue.models import Row, RowEvent
 from bigin_ui.queue.references import iter_row_refs
-from bigin_ui.queue.rows import discard_rows, unique_key_for
+from bigin_ui.queue.rows import discard_rows, rows_visible_to, unique_key_for
 
 BATCH = 1000
 IN_LIST = 500  # values in one IN (...): below every database's parameter limit
@@ -334,6 +334,9 @@ def queue_import(*, import_id: int) -> Import:
 
 @transaction.atomic
 def _queue_lines(imp: Import, lines: list[ImportLine], *, schema: Any) -> int:
+    lines = _refs_still_visible(imp, lines)
+    if not lines:
+        return 0
     keys = [uuid.uuid4() for _ in lines]
     insert_many(Row, [
         {"uuid": key, "module": imp.module, "owner_id": imp.owner_id, "payload": line.payload,
@@ -347,11 +350,8 @@ def _queue_lines(imp: Import, lines: list[ImportLine], *, schema: Any) -> int:
     refs = {(pk, ref) for pk, line in zip(row_ids, lines, strict=True)
             for ref in iter_row_refs(line.payload) if ref != pk}
     if refs:
-        existing = set(Row.objects.filter(pk__in={r for _, r in refs}).values_list(
-            "pk", flat=True))
         through = Row.depends_on.through
-        through.objects.bulk_create([through(from_row_id=a, to_row_id=b) for a, b in refs
-                                     if b in existing])
+        through.objects.bulk_create([through(from_row_id=a, to_row_id=b) for a, b in refs])
     insert_many(RowEvent, [
         {"row_id": pk, "actor_id": imp.created_by_id, "kind": "entered",
          "message": f"Entered (import {imp.pk}, line {line.number})"}
@@ -363,6 +363,25 @@ def _queue_lines(imp: Import, lines: list[ImportLine], *, schema: Any) -> int:
         cursor.executemany(f"UPDATE {table} SET row_id = %s WHERE id = %s",  # noqa: S608
                            list(zip(row_ids, [line.pk for line in lines], strict=True)))
     return len(lines)
+
+
+def _refs_still_visible(imp: Import, lines: list[ImportLine]) -> list[ImportLine]:
+    """The lines whose row:N references the owner may still see (as create_row demands of
+    every way in); the others are rejected now, worded as the form words a missing row."""
+    wanted = {ref for line in lines for ref in iter_row_refs(line.payload)}
+    if not wanted:
+        return lines
+    visible = set(rows_visible_to(imp.owner).filter(pk__in=wanted).values_list("pk", flat=True))
+    keep, lost = [], []
+    for line in lines:
+        (keep if set(iter_row_refs(line.payload)) <= visible else lost).append(line)
+    for line in lost:
+        ImportLine.objects.filter(pk=line.pk).update(
+            ok=False, problems={LINE: ["The queued row this refers to no longer exists."]})
+    if lost:
+        Import.objects.filter(pk=imp.pk).update(lines_good=F("lines_good") - len(lost),
+                                                lines_bad=F("lines_bad") + len(lost))
+    return keep
 
 
 # --- afterwards ------------------------------------------------------------------------------

@@ -297,3 +297,17 @@ def test_the_defaults_are_the_persons_own_zone_and_number_convention(tmp_path, s
     imp = upload(tmp_path, staff, "Last_Name;Budget\nA;2.500,50\n")
     assert options_of(imp) == Options(time_zone="America/Chicago", decimal=",")
     assert line(imp, 2).payload["Budget"] == 2500.5
+
+
+def test_a_row_reference_that_became_invisible_is_rejected_when_queueing(
+        tmp_path, staff, django_user_model):
+    company = Row.objects.create(module="Accounts", owner=staff,
+                                 payload={"Account_Name": "Mine"})
+    imp = upload(tmp_path, staff, f"Last_Name,Company Name\nA,row:{company.pk}\nB,\n")
+    assert imp.lines_good == 2
+    other = django_user_model.objects.create_user("olga", "olga@example.com", "pw-o-123456")
+    Row.objects.filter(pk=company.pk).update(owner=other)  # no longer sam's to refer to
+    imp = queue_import(import_id=imp.pk)
+    assert (imp.rows_queued, imp.lines_good, imp.lines_bad) == (1, 1, 1)
+    assert "no longer exists" in line(imp, 2).problems[""][0]
+    assert Row.objects.filter(module="Contacts").get().payload["Last_Name"] == "B"
