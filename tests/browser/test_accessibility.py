@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from bigin_ui.metadata.schema import MODULES
 from bigin_ui.queue.models import Row
 from bigin_ui.queue.rows import create_row
+from bigin_ui.queue.runs import start_run
 
 pytestmark = pytest.mark.browser
 
@@ -58,6 +59,10 @@ def test_no_page_has_serious_accessibility_violations(synced, live_server, page,
         check(page, f"{live_server.url}/records/{module}/new/", problems)
     check(page, f"{live_server.url}/records/", problems)
     check(page, f"{live_server.url}/rows/{row.pk}/", problems)
+    check(page, f"{live_server.url}/profile/", problems)
+    run = start_run(user=sales_login, owner=sales_login)
+    check(page, f"{live_server.url}/runs/{run.pk}/", problems)
+    check(page, f"{live_server.url}/records/?run={run.pk}", problems)
     # A failed save: the form with its errors and their summary.
     page.goto(f"{live_server.url}/records/Contacts/new/")
     page.fill("[name=Email]", "not-an-email")
@@ -68,7 +73,8 @@ def test_no_page_has_serious_accessibility_violations(synced, live_server, page,
     page.get_by_role("button", name="Log out").click()
 
     log_in(admin_login)
-    for path in ("/review/", "/settings/connection/", "/imports/new/", f"/rows/{row.pk}/"):
+    for path in ("/review/", "/rows/", "/settings/connection/", "/imports/new/",
+                 f"/rows/{row.pk}/"):
         check(page, f"{live_server.url}{path}", problems)
     assert problems == {}
 
