@@ -99,7 +99,9 @@ def edit_row(*, row: Row, payload: dict[str, Any], actor: AbstractBaseUser) -> R
     _set_dependencies(row)
     RowEvent.objects.create(
         row=row, actor=actor, kind="edited", changes=changes,
-        message=f"Edited ({previous} → pending)" if previous != row.status else "Edited",
+        # The history is read by people: state names as the pages show them.
+        message=(f"Edited ({Row.Status(previous).label} → {row.get_status_display()})"
+                 if previous != row.status else "Edited"),
     )
     return row
 
@@ -154,7 +156,8 @@ def retry_rows(*, rows: Iterable[Row], actor: AbstractBaseUser) -> int:
         row.hold_reason = ""
         row.save(update_fields=["status", "hold", "hold_reason", "updated_at"])
         RowEvent.objects.create(row=row, actor=actor, kind="retry",
-                                message=f"Put back to pending for resubmission ({previous})")
+                                message="Put back to pending for resubmission (was "
+                                f"{Row.Status(previous).label.lower()})")
         count += 1
     return count
 

@@ -115,3 +115,19 @@ def test_a_failed_connection_test_says_what_went_wrong_in_words(admin_client, db
     # The library's own text is one click away, not the headline.
     assert "Max retries exceeded" in html.split("Technical details")[1]
     assert "Max retries exceeded" not in failure
+
+
+def test_the_history_names_states_as_the_pages_do(admin_client, admin_user, sales_user,
+                                                  contacts_metadata):
+    from bigin_ui.queue.rows import edit_row, retry_rows
+
+    row = create_row(module="Contacts", owner=sales_user, payload={"Last_Name": "Old"})
+    Row.objects.filter(pk=row.pk).update(status=Row.Status.NEEDS_REVIEW)
+    edit_row(row=row, payload={"Last_Name": "New"}, actor=admin_user)
+    Row.objects.filter(pk=row.pk).update(status=Row.Status.FAILED)
+    retry_rows(rows=[row], actor=admin_user)
+    html = admin_client.get(reverse("row_detail", args=[row.pk])).content.decode()
+    history = text_of(html.split('data-testid="history"')[1].split("</ol>")[0])
+    assert "Edited by ada: Edited (Needs review → Pending)" in history
+    assert "Put back to pending for resubmission (was failed)" in history
+    assert "needs_review" not in history
