@@ -14,7 +14,7 @@ import shutil
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -317,11 +317,12 @@ def queue_import(*, import_id: int) -> Import:
         # to rows are skipped here rather than filtered in SQL, which would read every line's
         # data for each batch.
         batch = list(ImportLine.objects.filter(batch=imp, ok=True, number__gt=last).order_by(
-            "number").only("pk", "number", "payload", "row_id")[:BATCH])
+            "number").values_list("pk", "number", "payload", "row_id")[:BATCH])
         if not batch:
             break
-        last = batch[-1].number
-        lines = [line for line in batch if line.row_id is None]
+        last = batch[-1][1]
+        lines = [Good(pk, number, payload) for pk, number, payload, row_id in batch
+                 if row_id is None]
         if lines:
             queued += _queue_lines(imp, lines, schema=schema)
             _progress(imp, lines_done=queued, rows_queued=queued)
@@ -332,8 +333,16 @@ def queue_import(*, import_id: int) -> Import:
     return imp
 
 
+class Good(NamedTuple):
+    """A checked good line on its way to becoming a row (tuples: no model per line)."""
+
+    pk: int
+    number: int
+    payload: dict[str, Any]
+
+
 @transaction.atomic
-def _queue_lines(imp: Import, lines: list[ImportLine], *, schema: Any) -> int:
+def _queue_lines(imp: Import, lines: list[Good], *, schema: Any) -> int:
     lines = _refs_still_visible(imp, lines)
     if not lines:
         return 0
@@ -365,7 +374,7 @@ def _queue_lines(imp: Import, lines: list[ImportLine], *, schema: Any) -> int:
     return len(lines)
 
 
-def _refs_still_visible(imp: Import, lines: list[ImportLine]) -> list[ImportLine]:
+def _refs_still_visible(imp: Import, lines: list[Good]) -> list[Good]:
     """The lines whose row:N references the owner may still see (as create_row demands of
     every way in); the others are rejected now, worded as the form words a missing row."""
     wanted = {ref for line in lines for ref in iter_row_refs(line.payload)}
