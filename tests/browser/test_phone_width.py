@@ -80,7 +80,7 @@ def test_my_rows_and_the_row_page_fit_a_phone(synced, live_server, log_in, sales
     assert_fits(page, "row page")
 
 
-def test_review_fits_a_phone(synced, live_server, log_in, admin_login, sales_login):
+def test_review_and_all_rows_fit_a_phone(synced, live_server, log_in, admin_login, sales_login):
     some_rows(sales_login)
     page = log_in(admin_login)
     page.set_viewport_size(PHONE)
@@ -91,6 +91,12 @@ def test_review_fits_a_phone(synced, live_server, log_in, admin_login, sales_log
     for cell in (row.locator("[data-status]"), row.get_by_test_id("problem"),
                  row.get_by_role("checkbox")):
         assert on_screen(cell), cell
+
+    page.goto(f"{live_server.url}/rows/")
+    expect(page.get_by_test_id("all-rows-table")).to_contain_text("Zylker")
+    assert_fits(page, "All rows")
+    created = page.get_by_test_id("all-rows-table").locator("tbody tr", has_text="Zylker")
+    assert on_screen(created.get_by_test_id("bigin-link"))
 
 
 def test_product_line_lookups_are_whole_on_a_phone(synced, live_server, log_in, sales_login):
