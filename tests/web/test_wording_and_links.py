@@ -131,3 +131,9 @@ def test_the_history_names_states_as_the_pages_do(admin_client, admin_user, sale
     assert "Edited by ada: Edited (Needs review → Pending)" in history
     assert "Put back to pending for resubmission (was failed)" in history
     assert "needs_review" not in history
+
+
+def test_the_connection_page_says_where_the_connection_comes_from_in_words(admin_client, db):
+    html = admin_client.get(reverse("connection")).content.decode()
+    source = text_of(html.split('data-testid="connection-source"')[1].split("</span>")[0])
+    assert source == "(no real org is connected)"
