@@ -257,6 +257,16 @@ BIGIN_ENTRY_KEYS = env_mapping("BIGIN_ENTRY_KEYS")
 # Extra seconds a worker's claim on rows outlives its slowest possible call before another
 # process may treat the rows as abandoned.
 BIGIN_LEASE_MARGIN_SECONDS = env_float("BIGIN_LEASE_MARGIN_SECONDS", 30.0)
+# The largest answer body a call reads (bytes), and the whole time one call may take, reading
+# included; an answer over either is not read, and a write's rows are reconciled.
+BIGIN_MAX_ANSWER_BYTES = env_int("BIGIN_MAX_ANSWER_BYTES", 20_000_000, minimum=1000)
+BIGIN_CALL_DEADLINE_SECONDS = env_float(
+    "BIGIN_CALL_DEADLINE_SECONDS", BIGIN_CONNECT_TIMEOUT + BIGIN_READ_TIMEOUT)
+# Answer bodies kept in the attempt history are cut to this many characters, with a marker.
+BIGIN_MAX_STORED_BODY_CHARS = env_int("BIGIN_MAX_STORED_BODY_CHARS", 64_000, minimum=100)
+# Access-token requests allowed per 10 minutes, failed ones included, across processes. Zoho
+# locks a refresh token out after about ten; a handful leaves room for other tools.
+BIGIN_REFRESH_BUDGET = env_int("BIGIN_REFRESH_BUDGET", 5, minimum=1)
 BIGIN_MAX_RETRIES = env_int("BIGIN_MAX_RETRIES", 5, minimum=0)
 BIGIN_RETRY_BASE_SECONDS = env_float("BIGIN_RETRY_BASE_SECONDS", 1.0)
 # Look up each row's unique value in Bigin before sending it (costs one search per row).

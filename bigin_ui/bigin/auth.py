@@ -8,8 +8,10 @@ once after Bigin rejects it.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -18,13 +20,19 @@ from typing import Any, Protocol
 
 import requests
 
-from bigin_ui.bigin.errors import AmbiguousOutcome, OAuthError, TokenThrottled, TransportError
+from bigin_ui.bigin.errors import OAuthError, TokenThrottled, TokenUnavailable
+from bigin_ui.bigin.reading import read_bounded
 
 log = logging.getLogger(__name__)
 
 REFRESH_MARGIN_SECONDS = 300
 LEASE_SECONDS = 30.0
 WAIT_FOR_OTHER_REFRESH_SECONDS = 40.0
+# Zoho locks a refresh token out after about ten refreshes in ten minutes. Whatever happens
+# (a slow or failing accounts server, Bigin rejecting fresh tokens), this connection asks at
+# most this many times per window, counted across processes in the token store.
+REFRESH_BUDGET = 5
+REFRESH_WINDOW_SECONDS = 600.0
 
 # Token-endpoint error codes and what a person should do about them.
 _OAUTH_MESSAGES = {
@@ -64,6 +72,14 @@ class TokenStore(Protocol):
 
     def release(self, owner: str) -> None: ...
 
+    def refresh_attempts(self) -> list[float]:
+        """When refreshes were last attempted (epoch seconds), successful or not."""
+        ...
+
+    def note_refresh_attempt(self, at: float, keep_after: float) -> None:
+        """Record an attempt, forgetting those before ``keep_after``."""
+        ...
+
 
 class MemoryTokenStore:
     """A process-local store, for scripts and unit tests."""
@@ -71,6 +87,7 @@ class MemoryTokenStore:
     def __init__(self) -> None:
         self._token: CachedToken | None = None
         self._holder: tuple[str, float] | None = None
+        self._attempts: list[float] = []
 
     def load(self) -> CachedToken | None:
         return self._token
@@ -88,6 +105,12 @@ class MemoryTokenStore:
     def release(self, owner: str) -> None:
         if self._holder and self._holder[0] == owner:
             self._holder = None
+
+    def refresh_attempts(self) -> list[float]:
+        return list(self._attempts)
+
+    def note_refresh_attempt(self, at: float, keep_after: float) -> None:
+        self._attempts = [t for t in self._attempts if t > keep_after] + [at]
 
 
 def parse_expires_in(body: dict[str, Any]) -> float:
@@ -136,6 +159,7 @@ class OAuthClient:
         timeout: tuple[float, float] = (5.0, 30.0),
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        refresh_budget: int = REFRESH_BUDGET,
     ) -> None:
         self.accounts_url = accounts_url.rstrip("/")
         self.client_id = client_id
@@ -148,31 +172,40 @@ class OAuthClient:
         self.sleep = sleep
         self.owner = uuid.uuid4().hex
         self.refresh_count = 0  # refreshes this instance made; for tests and diagnostics
+        self.refresh_budget = refresh_budget
+        # Threads of one process share this client (and its store owner id, which the store's
+        # lease lets re-enter): this lock keeps them to one refresh at a time as well.
+        self._local = threading.Lock()
+        # The store's lease must outlast the slowest token call, or a second process would
+        # start its own refresh while the first still waits for its answer.
+        self.lease_seconds = max(LEASE_SECONDS, sum(timeout) + 5.0)
 
     # -- public -------------------------------------------------------------------------
 
     def token(self, *, reject: str | None = None) -> CachedToken:
         """A usable access token. ``reject`` names a token Bigin just refused (force refresh)."""
-        deadline = self.clock() + WAIT_FOR_OTHER_REFRESH_SECONDS
+        deadline = self.clock() + max(WAIT_FOR_OTHER_REFRESH_SECONDS, self.lease_seconds + 5)
         while True:
             current = self.store.load()
             if self._usable(current, reject):
                 assert current is not None
                 return current
-            if self.store.try_acquire(self.owner, LEASE_SECONDS):
-                try:
-                    # Another process may have refreshed between our load and the lease.
-                    current = self.store.load()
-                    if self._usable(current, reject):
-                        assert current is not None
-                        return current
-                    fresh = self._refresh()
-                    self.store.save(fresh)
-                    return fresh
-                finally:
-                    self.store.release(self.owner)
+            with self._local:
+                if self.store.try_acquire(self.owner, self.lease_seconds):
+                    try:
+                        # Another process may have refreshed between our load and the lease.
+                        current = self.store.load()
+                        if self._usable(current, reject):
+                            assert current is not None
+                            return current
+                        self._spend_budget()
+                        fresh = self._refresh()
+                        self.store.save(fresh)
+                        return fresh
+                    finally:
+                        self.store.release(self.owner)
             if self.clock() > deadline:
-                raise OAuthError(
+                raise TokenUnavailable(
                     "Timed out waiting for another process to refresh the Bigin access token.",
                     code="REFRESH_WAIT_TIMEOUT",
                 )
@@ -197,6 +230,22 @@ class OAuthClient:
         return body
 
     # -- internals ----------------------------------------------------------------------
+
+    def _spend_budget(self) -> None:
+        """Count this attempt before making it (under the lease), or refuse when the window's
+        budget is spent."""
+        now = self.clock()
+        recent = sorted(t for t in self.store.refresh_attempts()
+                        if t > now - REFRESH_WINDOW_SECONDS)
+        if len(recent) >= self.refresh_budget:
+            wait = int(recent[0] + REFRESH_WINDOW_SECONDS - now) + 1
+            raise TokenUnavailable(
+                f"The access token was already requested {len(recent)} times in the last "
+                f"{int(REFRESH_WINDOW_SECONDS // 60)} minutes; to keep Zoho from locking the "
+                f"refresh token out, the next request waits about {wait} seconds.",
+                code="REFRESH_BUDGET",
+            )
+        self.store.note_refresh_attempt(now, now - REFRESH_WINDOW_SECONDS)
 
     def _usable(self, token: CachedToken | None, reject: str | None) -> bool:
         if token is None or not token.fresh(self.clock()):
@@ -223,28 +272,38 @@ class OAuthClient:
     def _post_token(self, form: dict[str, str]) -> dict[str, Any]:
         url = f"{self.accounts_url}/oauth/v2/token"
         try:
-            response = self.session.post(url, data=form, timeout=self.timeout)
-        except requests.RequestException as exc:
-            if isinstance(exc, requests.ConnectTimeout) or _never_connected(exc) or not isinstance(
-                exc, (requests.ConnectionError, requests.Timeout,
-                      requests.exceptions.ChunkedEncodingError)
-            ):
-                raise TransportError(
-                    f"Cannot reach the Zoho accounts server at {self.accounts_url}: {exc}",
-                    code="CONNECT_FAILED",
-                ) from exc
-            raise AmbiguousOutcome(
-                f"The Zoho accounts server did not answer: {exc}", code="NO_RESPONSE"
+            response = self.session.post(url, data=form, timeout=self.timeout, stream=True)
+            try:
+                # Bounded like every call: a token answer is a few hundred bytes.
+                content = read_bounded(response, limit=64_000,
+                                       deadline=time.perf_counter() + sum(self.timeout))
+            finally:
+                response.close()
+        except Exception as exc:  # noqa: BLE001 - any failure here means no token
+            # Nothing was sent to Bigin yet, whatever happened here: no row can be affected.
+            raise TokenUnavailable(
+                f"The Zoho accounts server at {self.accounts_url} did not give a token "
+                f"({_why(exc)}). The run is paused; nothing was sent.",
+                code="TOKEN_UNAVAILABLE",
             ) from exc
         try:
-            body = response.json()
+            body = json.loads(content)
         except ValueError:
-            body = response.text[:500]
+            body = content[:500].decode("utf-8", "replace")
         # Zoho reports most token failures with HTTP 200 and an "error" key; only the
         # presence of access_token means success.
-        if response.ok and isinstance(body, dict) and body.get("access_token"):
+        if response.ok and isinstance(body, dict) and isinstance(body.get("access_token"), str) \
+                and body["access_token"]:
             return body
         raise _token_error(_redact(body), response.status_code)
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, requests.Timeout) or "time" in str(exc).lower():
+        return "it did not answer in time"
+    if _never_connected(exc):
+        return "it could not be reached"
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
 
 
 def _redact(body: Any) -> Any:

@@ -8,26 +8,33 @@ carry per-record results). Request-level failures raise the exceptions in errors
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
 import requests
+import urllib3
 
 from bigin_ui.bigin.auth import OAuthClient, _never_connected
 from bigin_ui.bigin.errors import (
     AmbiguousOutcome,
     AuthenticationError,
     BiginError,
+    CreditsExhausted,
     InvalidModuleError,
+    OAuthError,
     RateLimited,
-    RecordLimitError,
     RequestError,
     ScopeError,
     ServerError,
+    TokenUnavailable,
     TransportError,
+    UnreadableAnswer,
 )
+from bigin_ui.bigin.reading import TooMuch as _TooMuch
+from bigin_ui.bigin.reading import read_bounded
 from bigin_ui.bigin.results import (
     CallRecord,
     RecordError,
@@ -38,6 +45,13 @@ from bigin_ui.bigin.results import (
 )
 
 MAX_RECORDS_PER_CALL = 100
+DEFAULT_MAX_ANSWER_BYTES = 20_000_000
+# Bigin record IDs are long decimal numbers (19 digits in every recorded answer). Anything else
+# in details.id is not an ID we can store or link to, so the record's outcome is unknown.
+RECORD_ID = re.compile(r"[1-9][0-9]{9,19}")
+# Bigin's error codes are upper-case words joined by underscores (INVALID_DATA, ...).
+ERROR_CODE = re.compile(r"[A-Z][A-Z0-9_]{1,59}")
+CREDIT_CODES = frozenset({"LIMIT_REACHED", "LIMIT_EXCEEDED", "MAX_DAILY_CALLS_EXCEEDED"})
 MODULES = ("Accounts", "Products", "Contacts", "Pipelines", "Tasks", "Events", "Calls")
 
 Observer = Callable[[CallRecord], None]
@@ -67,12 +81,18 @@ class BiginClient:
         api_domain: str = "",
         timeout: tuple[float, float] = (5.0, 60.0),
         observer: Observer | None = None,
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
+        deadline: float | None = None,
     ) -> None:
         self.auth = auth
         self.session = session
         self.api_domain = api_domain.rstrip("/")
         self.timeout = timeout
         self.observer = observer
+        self.max_answer_bytes = max_answer_bytes
+        # Whole seconds one exchange may take, reading included. The read timeout alone bounds
+        # only the gap between two packets: a body dripped a byte at a time never trips it.
+        self.deadline = deadline if deadline is not None else timeout[0] + timeout[1]
 
     # -- metadata -----------------------------------------------------------------------
 
@@ -166,31 +186,69 @@ class BiginClient:
             raise ValueError("nothing to send")
         if count > MAX_RECORDS_PER_CALL:
             raise ValueError(f"Bigin accepts at most {MAX_RECORDS_PER_CALL} records per call")
-        response, parsed, duration = self._send("POST", path, json_body=body)
+        try:
+            response, parsed, duration = self._send("POST", path, json_body=body)
+        except _TooMuch as exc:
+            # The request went out; what Bigin did with it is in the answer we would not read.
+            raise UnreadableAnswer(str(exc), code="UNREADABLE_ANSWER", status=exc.status,
+                                   body=exc.head, duration=exc.duration) from None
+        status = response.status_code
         data = parsed.get("data") if isinstance(parsed, dict) else None
-        if isinstance(data, list) and response.status_code in (200, 201, 202, 207, 400):
+        if isinstance(data, list) and status in (200, 201, 202, 207, 400):
             return WriteResponse(
-                status=response.status_code,
+                status=status,
                 results=parse_write_results(data, count),
                 body=parsed,
                 duration=duration,
             )
-        raise _request_error(response.status_code, parsed, duration)
+        if 200 <= status < 300 or (status == 400 and _code(parsed) == ""):
+            # Only a per-record answer decides a record. A success status without one (a body
+            # cut short, an HTML page from a proxy, {"data": "created"}, 204) or a 400 that is
+            # not Bigin's error envelope may follow records that were stored.
+            raise UnreadableAnswer(
+                f"Bigin answered HTTP {status} {describe_body(parsed)} instead of one result per "
+                "record; the records may have been stored.",
+                code="UNREADABLE_ANSWER", status=status, body=parsed, duration=duration,
+            )
+        raise _request_error(status, parsed, duration, scope=scope_for("POST", path))
 
     def _json(
         self, method: str, path: str, *, params: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        response, parsed, duration = self._send(method, path, params=params)
+        try:
+            response, parsed, duration = self._send(method, path, params=params)
+        except _TooMuch as exc:
+            raise UnreadableAnswer(str(exc), code="UNREADABLE_ANSWER", status=exc.status,
+                                   body=exc.head, duration=exc.duration) from None
         if response.status_code == 204:
             return {}
         if response.status_code == 200 and isinstance(parsed, dict):
             return parsed
-        raise _request_error(response.status_code, parsed, duration)
+        if response.status_code == 200:
+            raise UnreadableAnswer(
+                f"Bigin answered HTTP 200 {describe_body(parsed)} instead of a JSON object.",
+                code="UNREADABLE_ANSWER", status=200, body=parsed, duration=duration,
+            )
+        raise _request_error(response.status_code, parsed, duration,
+                             scope=scope_for(method, path))
+
+    def _token(self, *, reject: str | None = None) -> Any:
+        """An access token, or TokenUnavailable: whatever the accounts server did, no request
+        to Bigin has left yet, so the caller knows nothing was sent."""
+        try:
+            return self.auth.token(reject=reject)
+        except OAuthError:
+            raise
+        except BiginError as exc:
+            raise TokenUnavailable(
+                f"Could not get an access token from the Zoho accounts server: {exc.message}",
+                code="TOKEN_UNAVAILABLE",
+            ) from exc
 
     def _base(self) -> str:
         if self.api_domain:
             return self.api_domain
-        token = self.auth.token()
+        token = self._token()
         if not token.api_domain:
             raise BiginError("No API domain configured and the token response named none.")
         return token.api_domain.rstrip("/")
@@ -204,7 +262,7 @@ class BiginClient:
         json_body: Any = None,
     ) -> tuple[requests.Response, Any, float]:
         """One HTTP exchange, resent once with a new token if Bigin says the token is invalid."""
-        token = self.auth.token()
+        token = self._token()
         for attempt in (1, 2):
             response, parsed, duration = self._exchange(
                 method, path, token.access_token, params=params, json_body=json_body
@@ -215,7 +273,7 @@ class BiginClient:
                 "INVALID_OAUTHTOKEN",
             }:
                 # Bigin rejected the token before doing anything: refresh once and resend.
-                token = self.auth.token(reject=token.access_token)
+                token = self._token(reject=token.access_token)
                 continue
             return response, parsed, duration
         raise AssertionError("unreachable")
@@ -234,18 +292,27 @@ class BiginClient:
         started = time.perf_counter()
         try:
             response = self.session.request(
-                method, url, params=params, json=json_body, headers=headers, timeout=self.timeout
+                method, url, params=params, json=json_body, headers=headers, timeout=self.timeout,
+                stream=True, allow_redirects=False,
             )
-            # Read the whole body here so a connection dropped mid-body surfaces now.
-            content = response.content
-        except requests.RequestException as exc:
+            try:
+                content = read_bounded(response, limit=self.max_answer_bytes,
+                                       deadline=started + self.deadline)
+            finally:
+                response.close()
+        except _TooMuch as exc:
+            exc.duration = time.perf_counter() - started
+            self._observe(method, url, json_body, exc.status, exc.head, exc.duration, str(exc))
+            raise
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             duration = time.perf_counter() - started
             # ConnectionError, Timeout and a body cut short (ChunkedEncodingError) may all
             # happen after Bigin got the request; only a failure to connect proves it did not.
             never_sent = isinstance(exc, requests.ConnectTimeout) or _never_connected(exc) or (
-                not isinstance(exc, (requests.ConnectionError, requests.Timeout,
-                                     requests.exceptions.ChunkedEncodingError,
-                                     requests.exceptions.ContentDecodingError))
+                isinstance(exc, requests.RequestException)
+                and not isinstance(exc, (requests.ConnectionError, requests.Timeout,
+                                         requests.exceptions.ChunkedEncodingError,
+                                         requests.exceptions.ContentDecodingError))
             )
             self._observe(method, url, json_body, None, None, duration, repr(exc))
             if never_sent:
@@ -285,23 +352,44 @@ class BiginClient:
 
 
 def parse_write_results(data: list[Any], count: int) -> list[RecordResult]:
-    """One result per record sent: ``data[i]`` belongs to the i-th record, never by guessing."""
+    """One result per record sent: ``data[i]`` belongs to the i-th record, never by guessing.
+
+    Only a readable answer decides a record: SUCCESS with a well-formed ID, or an error with
+    Bigin's code. Anything else (no entry, SUCCESS without an ID, an ID that is not one, an
+    entry without a code) is RecordMissing, so the row is reconciled rather than marked.
+    """
+    if len(data) != count:
+        # Results are matched by position; with more or fewer of them than records sent, no
+        # position can be trusted, so no record is decided by this answer.
+        reason = (f"Bigin's answer had {len(data)} result(s) for {count} record(s) sent, so "
+                  "no result can be matched to its record.")
+        return [RecordMissing(index, reason) for index in range(count)]
     results: list[RecordResult] = []
-    for index in range(count):
-        if index >= len(data) or not isinstance(data[index], dict):
-            results.append(RecordMissing(index))
+    for index, item in enumerate(data):
+        if not isinstance(item, dict):
+            results.append(RecordMissing(index, "Bigin's result for this record was not a "
+                                         "record answer."))
             continue
-        item: dict[str, Any] = data[index]
-        details = item.get("details") if isinstance(item.get("details"), dict) else {}
+        raw_details = item.get("details")
+        details: dict[str, Any] = raw_details if isinstance(raw_details, dict) else {}
+        code = item.get("code")
         # status is lower case and code upper case in Bigin's answers; accept either spelling.
-        succeeded = str(item.get("code", "")).upper() == "SUCCESS" or str(
-            item.get("status", "")
+        succeeded = str(code or "").upper() == "SUCCESS" or str(
+            item.get("status") or ""
         ).lower() == "success"
-        if succeeded and details.get("id"):
+        if succeeded:
+            record_id = details.get("id")
+            if not isinstance(record_id, (str, int)) or isinstance(record_id, bool) or not \
+                    RECORD_ID.fullmatch(str(record_id)):
+                shown = "no record ID" if record_id in (None, "") else (
+                    f"a record ID that is not one ({str(record_id)[:40]!r})")
+                results.append(RecordMissing(index, f"Bigin said SUCCESS for this record but "
+                                             f"gave {shown}."))
+                continue
             results.append(
                 RecordSuccess(
                     index=index,
-                    id=str(details["id"]),
+                    id=str(record_id),
                     message=str(item.get("message") or ""),
                     created_time=details.get("Created_Time"),
                     modified_time=details.get("Modified_Time"),
@@ -310,19 +398,40 @@ def parse_write_results(data: list[Any], count: int) -> list[RecordResult]:
                     raw=item,
                 )
             )
-        else:
-            api_name = details.get("api_name")
-            results.append(
-                RecordError(
-                    index=index,
-                    code=str(item.get("code") or "UNKNOWN_ERROR"),
-                    message=str(item.get("message") or ""),
-                    api_name=str(api_name) if api_name else None,
-                    details=details,
-                    raw=item,
-                )
+            continue
+        if not isinstance(code, str) or not ERROR_CODE.fullmatch(code):
+            results.append(RecordMissing(index, "Bigin's result for this record had neither "
+                                         "SUCCESS nor an error code."))
+            continue
+        api_name = details.get("api_name")
+        results.append(
+            RecordError(
+                index=index,
+                code=code,
+                message=str(item.get("message") or ""),
+                api_name=str(api_name) if api_name else None,
+                details=details,
+                raw=item,
             )
+        )
     return results
+
+
+def describe_body(parsed: Any) -> str:
+    """A few words on an answer body that was not what was expected, for people to read."""
+    if parsed is None:
+        return "with no body"
+    if isinstance(parsed, str):
+        head = parsed.lstrip()[:15].lower()
+        if head.startswith(("<!doctype", "<html", "<")):
+            return "with an HTML page"
+        return "with a body that is not JSON (cut short or malformed)"
+    if isinstance(parsed, dict):
+        data = parsed.get("data")
+        if "data" not in parsed:
+            return "with JSON that has no data list"
+        return f"with a data field that is a {type(data).__name__}, not a list"
+    return f"with a JSON {type(parsed).__name__} instead of an object"
 
 
 def _code(parsed: Any) -> str:
@@ -335,7 +444,29 @@ def _code(parsed: Any) -> str:
     return ""
 
 
-def _request_error(status: int, parsed: Any, duration: float) -> BiginError:
+def scope_for(method: str, path: str) -> str:
+    """The OAuth scope a call needs, to name it when Bigin says the token lacks one."""
+    parts = [p for p in path.split("/") if p]  # bigin, v2, ...
+    rest = parts[2:] if len(parts) > 2 else []
+    if not rest:
+        return "ZohoBigin.modules.ALL"
+    head = rest[0]
+    if head == "settings":
+        what = rest[1] if len(rest) > 1 else ""
+        return f"ZohoBigin.settings.{what}.READ" if what else "ZohoBigin.settings.ALL"
+    if head == "users":
+        return "ZohoBigin.users.READ"
+    if head == "org":
+        return "ZohoBigin.org.READ"
+    module = head.lower()
+    if len(rest) > 1 and rest[1] == "search":
+        return f"ZohoBigin.modules.{module}.READ and ZohoSearch.securesearch.READ"
+    if method == "GET":
+        return f"ZohoBigin.modules.{module}.READ"
+    return f"ZohoBigin.modules.{module}.ALL (or .CREATE)"
+
+
+def _request_error(status: int, parsed: Any, duration: float, *, scope: str = "") -> BiginError:
     code = _code(parsed)
     message = ""
     details: dict[str, Any] = {}
@@ -349,8 +480,12 @@ def _request_error(status: int, parsed: Any, duration: float) -> BiginError:
     kwargs = {"code": code, "status": status, "details": details, "body": parsed,
               "duration": duration}
     text = message or f"HTTP {status}"
-    if code == "LIMIT_EXCEEDED" and status != 429:
-        return RecordLimitError(text, **kwargs)
+    if code in CREDIT_CODES:
+        # The client never sends more than 100 records, so Bigin's LIMIT_EXCEEDED cannot be the
+        # per-call record limit here: like LIMIT_REACHED it means the credits ran out.
+        return CreditsExhausted(
+            f"Bigin's API credits for the last 24 hours are used up ({message or code}).",
+            **kwargs)
     if status == 429 or code == "TOO_MANY_REQUESTS":
         return RateLimited(text, **kwargs)
     if status >= 500:
@@ -358,7 +493,18 @@ def _request_error(status: int, parsed: Any, duration: float) -> BiginError:
     if code == "INVALID_MODULE":
         return InvalidModuleError(text, **kwargs)
     if code in {"OAUTH_SCOPE_MISMATCH", "NO_PERMISSION"} or status == 403:
-        return ScopeError(text, **kwargs)
+        permissions = details.get("permissions")
+        named = ", ".join(str(p) for p in permissions[:10]) if isinstance(
+            permissions, list) and permissions else ""
+        if code == "NO_PERMISSION" or status == 403:
+            need = (f"the Bigin user lacks the permission {named}" if named else
+                    "the Bigin user's profile lacks the permission for this")
+            if scope:
+                need += f" (the call also needs the scope {scope})"
+        else:
+            need = f"the connection's token lacks the scope {scope or 'for this call'}"
+        return ScopeError(f"{text}: {need}. Grant it, then generate a new grant code on the "
+                          "connection page.", **kwargs)
     if status == 401:
         return AuthenticationError(text, **kwargs)
     return RequestError(text, **kwargs)

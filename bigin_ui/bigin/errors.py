@@ -56,10 +56,28 @@ class TransportError(BiginError):
     retryable = True
 
 
+class TokenUnavailable(OAuthError, TransportError):
+    """No access token could be had: the accounts server was unreachable, too slow, answered
+    something unreadable, or this connection used up its refresh budget.
+
+    Raised before any request to Bigin left, so nothing was sent: rows stay pending.
+    """
+
+    retryable = True
+
+
 class AmbiguousOutcome(BiginError):
     """The request was sent but no complete answer came back (read timeout, dropped connection).
 
     Records may or may not exist in Bigin now; never re-insert blindly.
+    """
+
+
+class UnreadableAnswer(AmbiguousOutcome):
+    """Bigin (or something in front of it) answered a write, but not with a per-record answer
+    that can be read: truncated or non-JSON body, 204, a body too large or too slow to read.
+
+    The records may have been stored; like a lost answer, the rows are reconciled.
     """
 
 
@@ -76,7 +94,12 @@ class InvalidModuleError(BiginError):
 
 
 class RecordLimitError(BiginError):
-    """LIMIT_EXCEEDED: more records in one call than Bigin accepts."""
+    """More records in one call than Bigin accepts (the client refuses before sending)."""
+
+
+class CreditsExhausted(BiginError):
+    """LIMIT_REACHED / LIMIT_EXCEEDED / MAX_DAILY_CALLS_EXCEEDED: the org's API credits for the
+    rolling 24 hours are used up. Nothing was created; calling again only fails again."""
 
 
 class RateLimited(BiginError):

@@ -46,9 +46,11 @@ class RecordError:
 
 @dataclass(frozen=True)
 class RecordMissing:
-    """The response had no ``data[index]``: the outcome for this record is unknown."""
+    """The answer did not decide this record (no ``data[index]``, or one that cannot be read):
+    its outcome is unknown."""
 
     index: int
+    reason: str = "Bigin's answer had no result for this record."
 
     ok = False
 

@@ -46,3 +46,6 @@ class AccessToken(models.Model):
     lease_until = models.FloatField(default=0)
     refreshed_at = models.DateTimeField(null=True, blank=True)
     refresh_count = models.PositiveIntegerField(default=0)
+    # Epoch seconds of recent refresh attempts, failed ones included: the refresh budget
+    # (bigin.auth.REFRESH_BUDGET per window) is counted here, across processes.
+    refresh_attempts = models.JSONField(default=list, blank=True)

@@ -133,6 +133,7 @@ def build_client(
         store=DatabaseTokenStore(config.cache_key),
         session=session,
         timeout=(settings.BIGIN_CONNECT_TIMEOUT, 30.0),
+        refresh_budget=settings.BIGIN_REFRESH_BUDGET,
     )
     return BiginClient(
         auth=auth,
@@ -140,5 +141,7 @@ def build_client(
         api_domain=config.api_domain,
         timeout=timeout,
         observer=observer,
+        max_answer_bytes=settings.BIGIN_MAX_ANSWER_BYTES,
+        deadline=settings.BIGIN_CALL_DEADLINE_SECONDS,
     )
 

@@ -53,6 +53,17 @@ class DatabaseTokenStore:
         ).update(lease_owner=owner, lease_until=now + seconds)
         return taken == 1
 
+    def refresh_attempts(self) -> list[float]:
+        row = AccessToken.objects.filter(key=self.key).values_list("refresh_attempts",
+                                                                    flat=True).first()
+        return [float(t) for t in row or [] if isinstance(t, (int, float))]
+
+    def note_refresh_attempt(self, at: float, keep_after: float) -> None:
+        # Called only by the lease holder, so read-modify-write cannot lose an attempt.
+        self._ensure_row()
+        kept = [t for t in self.refresh_attempts() if t > keep_after]
+        AccessToken.objects.filter(key=self.key).update(refresh_attempts=[*kept, at])
+
     def release(self, owner: str) -> None:
         AccessToken.objects.filter(key=self.key, lease_owner=owner).update(
             lease_owner="", lease_until=0

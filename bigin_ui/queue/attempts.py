@@ -117,7 +117,7 @@ def finish_attempt(
         Attempt.objects.filter(pk=attempt.pk).update(
             duration_ms=int((duration or 0) * 1000),
             http_status=status,
-            response_body=response_body if _jsonable(response_body) else str(response_body),
+            response_body=bounded_body(response_body),
             error=error[:5000],
             outcome=outcome,
             credits=credits,
@@ -128,6 +128,26 @@ def finish_attempt(
                 credits=F("credits") + credits,
                 retries=F("retries") + (1 if outcome == "retry" else 0),
             )
+
+
+def bounded_body(body: Any) -> Any:
+    """The answer as stored in the attempt: whole when small, else its head with a marker.
+
+    A hostile or broken upstream can answer megabytes; the audit trail keeps what a person
+    needs to see what happened, not a copy of every byte.
+    """
+    import json
+
+    from django.conf import settings
+
+    if not _jsonable(body):
+        body = str(body)
+    text = body if isinstance(body, str) else json.dumps(body, default=str)
+    cap = settings.BIGIN_MAX_STORED_BODY_CHARS
+    if len(text) <= cap:
+        return body
+    return {"truncated": True, "original_chars": len(text), "head": text[:cap],
+            "note": f"Cut to the first {cap:,} characters (BIGIN_MAX_STORED_BODY_CHARS)."}
 
 
 def _jsonable(value: Any) -> bool:

@@ -24,11 +24,17 @@ LEVELS: tuple[tuple[str, ...], ...] = (
 )
 MODULE_ORDER = tuple(m for level in LEVELS for m in level)
 NOT_CREATED = [s for s in Row.Status.values if s != Row.Status.CREATED]
+# States in which a worker holds the row under a claim and a lease.
+IN_FLIGHT = (Row.Status.SENDING, Row.Status.RECONCILING)
 
 
 def lease_seconds() -> float:
+    """How long a claim on rows outlives its holder's last sign of life: the longest one call
+    can take (reading is bounded by the call deadline), plus the margin."""
     margin = settings.BIGIN_LEASE_MARGIN_SECONDS
-    return settings.BIGIN_CONNECT_TIMEOUT + settings.BIGIN_READ_TIMEOUT + margin
+    longest = max(settings.BIGIN_CONNECT_TIMEOUT + settings.BIGIN_READ_TIMEOUT,
+                  settings.BIGIN_CALL_DEADLINE_SECONDS)
+    return longest + margin
 
 
 def stale_after() -> timedelta:

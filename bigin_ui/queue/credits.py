@@ -29,3 +29,21 @@ def allowance() -> int:
 
 def remaining() -> int:
     return max(0, allowance() - used_last_24h())
+
+
+def frees_up_text() -> str:
+    """When Bigin's rolling 24-hour credit window starts to free up, in words.
+
+    Bigin does not say; what this app knows is when its own oldest call in the window was
+    made. Other apps on the same org use credits too, so this is the earliest possible time.
+    """
+    since = timezone.now() - timedelta(hours=24)
+    oldest = (Attempt.objects.filter(started_at__gte=since, credits__gt=0)
+              .order_by("started_at").values_list("started_at", flat=True).first())
+    if oldest is None:
+        return ("Bigin counts credits over a rolling 24 hours; they free up as calls made in "
+                "the last 24 hours age out (other apps on the org may have used them).")
+    frees = (oldest + timedelta(hours=24)).strftime("%Y-%m-%d %H:%M UTC")
+    return (f"Bigin counts credits over a rolling 24 hours: the first of this app's calls "
+            f"ages out at {frees}, when credits start to free up (other apps on the org may "
+            "use them too).")

@@ -29,6 +29,7 @@ from bigin_ui.bigin.client import BiginClient
 from bigin_ui.connection.services import build_client
 from bigin_ui.queue.claim import build_bodies, claim_batch, claim_run, finalize_body
 from bigin_ui.queue.context import (
+    IN_FLIGHT,
     LEVELS,
     MODULE_ORDER,
     NOT_CREATED,
@@ -41,15 +42,22 @@ from bigin_ui.queue.context import (
 )
 from bigin_ui.queue.models import Row, SubmissionRun
 from bigin_ui.queue.reconcile import reconcile_run
-from bigin_ui.queue.recover import Heartbeat, heartbeat, recover_stale_rows
+from bigin_ui.queue.recover import (
+    Heartbeat,
+    heartbeat,
+    recover_stale_rows,
+    release_stale_runs,
+    wait_for_orphans,
+)
 from bigin_ui.queue.send import backoff_delay, hold_existing, send_batch, write
-from bigin_ui.queue.settle import apply_results, finish_run, mark_waiting
+from bigin_ui.queue.settle import apply_results, finish_run, mark_waiting, settle_leftovers
 
 __all__ = [
     "LEVELS", "MODULE_ORDER", "NOT_CREATED", "Batch", "Heartbeat", "RunContext",
     "apply_results", "backoff_delay", "build_bodies", "claim_batch", "claim_run",
     "entry_key_field", "execute_run", "finalize_body", "finish_run", "heartbeat",
-    "hold_existing", "lease_seconds", "mark_waiting", "recover_stale_rows", "send_all",
+    "hold_existing", "lease_seconds", "mark_waiting", "recover_stale_rows",
+    "release_stale_runs", "send_all",
     "send_batch", "stale_after", "trigger_for", "write",
 ]
 
@@ -128,14 +136,20 @@ def execute_run(*, run_id: int, client: BiginClient | None = None) -> Submission
     beat = Heartbeat(ctx, every=min(5.0, lease_seconds() / 3))
     beat.start()
     try:
-        recover_stale_rows(run)
+        # Whatever any dead worker left in flight, not only this run's: no row may wait for
+        # an owner that will never come back.
+        recover_stale_rows()
         reconcile_run(ctx)
         for _round in range(MAX_ROUNDS):
             send_all(ctx)
             if ctx.stopped:
                 break
+            # A previous execution of this run may have died with rows in flight: once
+            # their leases lapse they are unknown, and reconciled below like any other.
+            wait_for_orphans(ctx)
             resend = reconcile_run(ctx)
-            unsettled = Row.objects.filter(run=run, status=Row.Status.UNKNOWN).exists()
+            unsettled = Row.objects.filter(
+                run=run, status__in=[Row.Status.UNKNOWN, *IN_FLIGHT]).exists()
             # Children of rows settled just now become sendable too: go round again.
             waiting = (
                 Row.objects.filter(run=run, status=Row.Status.PENDING, hold="")
@@ -144,6 +158,7 @@ def execute_run(*, run_id: int, client: BiginClient | None = None) -> Submission
             )
             if not resend and not unsettled and not waiting:
                 break
+        settle_leftovers(ctx)
         mark_waiting(run)
     finally:
         beat.stop()

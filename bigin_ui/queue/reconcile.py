@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -19,7 +20,7 @@ from django.utils import timezone
 
 from bigin_ui.bigin.errors import BiginError
 from bigin_ui.queue.attempts import settle
-from bigin_ui.queue.context import RunContext, entry_key_field
+from bigin_ui.queue.context import RunContext, entry_key_field, lease_seconds
 from bigin_ui.queue.models import Row, RowEvent
 from bigin_ui.queue.references import iter_row_refs, resolve_refs
 from bigin_ui.queue.search import search_unique, unique_value
@@ -28,11 +29,16 @@ from bigin_ui.queue.send import write
 MAX_SENDS = 4  # after this many sends with lost answers, a person decides
 
 
-def _take(rows: list[int]) -> str:
+def _take(ctx: RunContext, rows: list[int]) -> str:
+    """Take unknown rows under a new claim with a lease the run's heartbeat renews; should
+    this worker die, the lease lapses and the rows are unknown again (recover)."""
     claim = uuid.uuid4().hex
+    with ctx.lock:
+        ctx.claims.add(claim)
     with transaction.atomic():
         Row.objects.filter(pk__in=rows, status=Row.Status.UNKNOWN).update(
-            status=Row.Status.RECONCILING, claim=claim
+            status=Row.Status.RECONCILING, claim=claim,
+            lease_until=timezone.now() + timedelta(seconds=lease_seconds()),
         )
     return claim
 
@@ -45,15 +51,24 @@ def reconcile_run(ctx: RunContext, modules: tuple[str, ...] | None = None) -> bo
     pks = list(unknown.values_list("pk", flat=True))
     if not pks:
         return False
-    claim = _take(pks)
-    rows = list(Row.objects.filter(claim=claim, status=Row.Status.RECONCILING).order_by("pk"))
-    resend = False
-    by_module: dict[str, list[Row]] = {}
-    for row in rows:
-        by_module.setdefault(row.module, []).append(row)
-    for module, group in by_module.items():
-        resend |= _reconcile_module(ctx, module, claim, group)
-    return resend
+    claim = _take(ctx, pks)
+    try:
+        rows = list(Row.objects.filter(claim=claim, status=Row.Status.RECONCILING)
+                    .order_by("pk"))
+        resend = False
+        by_module: dict[str, list[Row]] = {}
+        for row in rows:
+            by_module.setdefault(row.module, []).append(row)
+        for module, group in by_module.items():
+            resend |= _reconcile_module(ctx, module, claim, group)
+        # Whatever is still reconciling under this claim (an unexpected error) is unknown
+        # again, never left without an owner.
+        Row.objects.filter(claim=claim, status=Row.Status.RECONCILING).update(
+            status=Row.Status.UNKNOWN)
+        return resend
+    finally:
+        with ctx.lock:
+            ctx.claims.discard(claim)
 
 
 def _reconcile_module(ctx: RunContext, module: str, claim: str, rows: list[Row]) -> bool:

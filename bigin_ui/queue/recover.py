@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import timedelta
 
 from django.db import DatabaseError, connections, transaction
-from django.db.models import Subquery
+from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
 
-from bigin_ui.queue.context import RunContext, lease_seconds
+from bigin_ui.queue.context import IN_FLIGHT, RunContext, lease_seconds, stale_after
 from bigin_ui.queue.models import Row, RowEvent, SubmissionRun
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ class Heartbeat(threading.Thread):
             # PostgreSQL (the two lock the same rows in different orders).
             free = (
                 Row.objects.select_for_update(skip_locked=True)
-                .filter(claim__in=claims, status=Row.Status.SENDING)
+                .filter(claim__in=claims, status__in=IN_FLIGHT)
                 .values("pk")
             )
             Row.objects.filter(pk__in=Subquery(free)).update(
@@ -71,20 +72,90 @@ class Heartbeat(threading.Thread):
 
 
 def recover_stale_rows(run: SubmissionRun | None = None) -> int:
-    """Rows left "sending" by a worker that died: their fate is unknown, so reconcile them."""
-    rows = Row.objects.filter(status=Row.Status.SENDING, lease_until__lt=timezone.now())
+    """Rows left "sending" or "reconciling" by a worker that died (their lease lapsed): their
+    fate is unknown, so they become "unknown" and are reconciled by whoever runs next.
+
+    The claim is kept: should the old holder be alive after all and its answer arrive, that
+    answer still settles the row (attempts.settle accepts unknown rows under their claim).
+    """
+    now = timezone.now()
+    lapsed = Q(lease_until__lt=now) | Q(lease_until__isnull=True)
+    rows = Row.objects.filter(lapsed, status__in=IN_FLIGHT)
     if run is not None:
         rows = rows.filter(run=run)
-    stale = list(rows.values_list("pk", flat=True))
+    stale = list(rows.values_list("pk", "run_id"))
     if not stale:
         return 0
     with transaction.atomic():
-        count = Row.objects.filter(pk__in=stale, status=Row.Status.SENDING).update(
+        count = Row.objects.filter(lapsed, pk__in=[pk for pk, _ in stale],
+                                   status__in=IN_FLIGHT).update(
             status=Row.Status.UNKNOWN,
-            last_problem="The worker sending this row stopped before Bigin's answer was stored.",
+            last_problem="The worker handling this row stopped before Bigin's answer was "
+                         "stored; it will be reconciled.",
         )
         RowEvent.objects.bulk_create(
-            [RowEvent(row_id=pk, kind="unknown", run=run,
-                      message="Worker lost while sending; will reconcile.") for pk in stale]
+            [RowEvent(row_id=pk, kind="unknown", run_id=run_id,
+                      message="Worker lost while sending or reconciling; will reconcile.")
+             for pk, run_id in stale]
         )
     return count
+
+
+def orphans(ctx: RunContext) -> QuerySet[Row]:
+    """This run's rows in flight under a claim this execution does not hold: a previous
+    execution of the run (its worker died) left them."""
+    with ctx.lock:
+        mine = list(ctx.claims)
+    return Row.objects.filter(run=ctx.run, status__in=IN_FLIGHT).exclude(claim__in=mine)
+
+
+def wait_for_orphans(ctx: RunContext) -> int:
+    """Wait until the leases of rows a dead execution left lapse, then take them over.
+
+    Never longer than one lease: a lease is renewed only by a live heartbeat, and this run's
+    heartbeat is ours now.
+    """
+    give_up = time.monotonic() + lease_seconds() + 5
+    while not ctx.stopped:
+        leases = list(orphans(ctx).values_list("lease_until", flat=True)[:1000])
+        if not leases:
+            return 0
+        lapse = max((t for t in leases if t is not None), default=None)
+        wait = (lapse - timezone.now()).total_seconds() if lapse is not None else 0
+        if wait > 0 and time.monotonic() < give_up:
+            time.sleep(min(wait + 0.05, 1.0))
+            continue
+        return recover_stale_rows(ctx.run)
+    return 0
+
+
+def release_stale_runs() -> int:
+    """Runs still "running" whose worker stopped beating: stop them and free their rows.
+
+    A new Submit calls this first, so rows of a dead run are never held back as "in a run".
+    Pending rows go back to the queue; rows whose outcome is unknown (or whose lease lapsed
+    mid-call) become unknown and out of the run, and the next run settles them. Rows still
+    under a live lease are left to their holder; recover_stale_rows takes them later.
+    """
+    now = timezone.now()
+    stale = list(SubmissionRun.objects.filter(
+        status=SubmissionRun.Status.RUNNING, heartbeat_at__lt=now - stale_after()
+    ).values_list("pk", flat=True))
+    released = 0
+    for run_id in stale:
+        with transaction.atomic():
+            # Conditional: a worker resuming the run at this moment (claim_run) wins or loses
+            # against this update as a whole.
+            stopped = SubmissionRun.objects.filter(
+                pk=run_id, status=SubmissionRun.Status.RUNNING,
+                heartbeat_at__lt=now - stale_after(),
+            ).update(status=SubmissionRun.Status.STOPPED, finished_at=now,
+                     message="Its worker stopped; the rows it had not settled were released "
+                             "to the next submission.")
+            if not stopped:
+                continue
+            recover_stale_rows(SubmissionRun(pk=run_id))
+            Row.objects.filter(run_id=run_id, status__in=[Row.Status.PENDING,
+                                                          Row.Status.UNKNOWN]).update(run=None)
+            released += 1
+    return released

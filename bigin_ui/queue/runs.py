@@ -67,8 +67,11 @@ def start_run(
     Rows already in a queued or running run are left to it, so a double click makes a second,
     empty run instead of sending anything twice.
     """
+    from bigin_ui.queue.recover import release_stale_runs
     from bigin_ui.queue.tasks import run_submission
 
+    # A run whose worker died no longer holds its rows: they are free for this Submit.
+    release_stale_runs()
     with transaction.atomic():
         run = SubmissionRun.objects.create(created_by=user, origin=origin, trigger=trigger)
         scope = Row.objects.filter(status=Row.Status.PENDING)

@@ -14,6 +14,7 @@ from bigin_ui.bigin.errors import (
     AmbiguousOutcome,
     AuthenticationError,
     BiginError,
+    CreditsExhausted,
     InvalidModuleError,
     OAuthError,
     RateLimited,
@@ -21,6 +22,7 @@ from bigin_ui.bigin.errors import (
     RequestError,
     ServerError,
     TransportError,
+    UnreadableAnswer,
 )
 from bigin_ui.queue import credits as credit_book
 from bigin_ui.queue.attempts import begin_attempt, finish_attempt, settle
@@ -151,16 +153,36 @@ def write(
                              "submit again to send this row.")
             return
         except AmbiguousOutcome as exc:
-            _finish_failed(attempt, exc, "ambiguous", credits=cost)
+            unreadable = isinstance(exc, UnreadableAnswer)
+            _finish_failed(attempt, exc, "unreadable" if unreadable else "ambiguous",
+                           credits=cost)
+            problem = ("Bigin's answer could not be read: " if unreadable
+                       else "No complete answer from Bigin: ") + exc.message
+            note = ("Sent, but Bigin's answer could not be read; will reconcile."
+                    if unreadable else "Sent, but Bigin's answer was lost; will reconcile.")
             settle(
                 claim=claim,
-                updates={r.pk: {"status": Row.Status.UNKNOWN,
-                                "last_problem": "No complete answer from Bigin: " + str(exc)}
+                updates={r.pk: {"status": Row.Status.UNKNOWN, "last_problem": problem}
                          for r in rows},
-                events=[RowEvent(row=r, kind="unknown", run=ctx.run,
-                                 message="Sent, but Bigin's answer was lost; will reconcile.")
+                events=[RowEvent(row=r, kind="unknown", run=ctx.run, message=note)
                         for r in rows],
             )
+            return
+        except CreditsExhausted as exc:
+            # Every further call would fail the same way until the window frees up: stop the
+            # run; nothing was created, so the rows simply wait in the queue.
+            _finish_failed(attempt, exc, "credits_exhausted")
+            ctx.stop(f"{exc.message} {credit_book.frees_up_text()} The remaining rows stay "
+                     "pending; submit again then.")
+            back_to_pending(claim, rows, ctx.stop_reason)
+            return
+        except OAuthError as exc:
+            # No token means no request left: nothing was sent, the rows stay pending, and
+            # the run pauses instead of asking the accounts server again and again.
+            _finish_failed(attempt, exc, "not_sent")
+            ctx.stop(f"Paused: could not get a Bigin access token, so nothing was sent. "
+                     f"{exc.message}")
+            back_to_pending(claim, rows, ctx.stop_reason)
             return
         except (RateLimited, ServerError, TransportError) as exc:
             _finish_failed(attempt, exc, "retry")
@@ -182,18 +204,13 @@ def write(
                 return
             time.sleep(backoff_delay(tries))
             continue
-        except OAuthError as exc:
-            _finish_failed(attempt, exc, "auth")
-            ctx.stop(f"Could not get a Bigin access token: {exc}")
-            back_to_pending(claim, rows, ctx.stop_reason)
-            return
         except (InvalidModuleError, RecordLimitError, RequestError) as exc:
             _finish_failed(attempt, exc, "rejected")
             fail_all(ctx, claim, rows, exc)
             return
         except BiginError as exc:  # scope, permission
             _finish_failed(attempt, exc, "refused")
-            ctx.stop(f"Bigin refused the connection: {exc}")
+            ctx.stop(f"Bigin refused the call: {exc.message}")
             back_to_pending(claim, rows, ctx.stop_reason)
             return
         with transaction.atomic():  # one write transaction for the whole outcome

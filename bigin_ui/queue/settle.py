@@ -63,8 +63,9 @@ def apply_results(ctx: RunContext, claim: str, rows: list[Row], response: WriteR
                                    + f": {result.message}"))
         elif isinstance(result, RecordMissing):
             unknown += 1
-            updates[row.pk] = {"status": Row.Status.UNKNOWN,
-                               "last_problem": "Bigin's answer had no result for this row."}
+            updates[row.pk] = {"status": Row.Status.UNKNOWN, "last_problem": result.reason}
+            events.append(RowEvent(row=row, kind="unknown", run=ctx.run,
+                                   message=result.reason + " Will reconcile."))
     settle(claim=claim, updates=updates, events=events)
     SubmissionRun.objects.filter(pk=ctx.run.pk).update(
         rows_sent=F("rows_sent") + len(rows),
@@ -131,15 +132,45 @@ def mark_waiting(run: SubmissionRun) -> int:
     return waiting
 
 
+def settle_leftovers(ctx: RunContext) -> int:
+    """No row of a run that ends may be left "unknown" without an owner.
+
+    A stopped run (credits, token, refusal) leaves its unknown rows for the next Submit,
+    which takes them (start_run); a run that went all its rounds without settling them gives
+    them to a person, with the last problem seen.
+    """
+    unknown = Row.objects.filter(run=ctx.run, status=Row.Status.UNKNOWN)
+    if ctx.stopped:
+        return unknown.update(run=None)
+    rows = list(unknown.values_list("pk", "last_problem"))
+    for pk, problem in rows:
+        reason = ("Bigin's answer for this row could not be settled after several tries"
+                  + (f" (last: {problem})" if problem else "")
+                  + "; check Bigin, then link or resend it.")
+        Row.objects.filter(pk=pk, status=Row.Status.UNKNOWN).update(
+            status=Row.Status.NEEDS_REVIEW, last_problem=reason)
+        RowEvent.objects.create(row_id=pk, kind="needs_review", run=ctx.run, message=reason)
+    return len(rows)
+
+
 def finish_run(run: SubmissionRun, stop_reason: str) -> None:
     counts = dict(
         Row.objects.filter(run=run).values_list("status").annotate(n=Count("pk"))
     )
     left = counts.get(Row.Status.PENDING, 0)
+    # Rows given back to the queue unsent (Bigin kept refusing, no call slot, credits) leave
+    # the run; they are what it took less what it still holds.
+    returned = max(0, run.rows_total - sum(counts.values()))
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    if returned:
+        summary += (", " if summary else "") + f"{returned} back in the queue unsent"
     message = stop_reason or (f"Finished: {summary}." if summary else "Nothing to send.")
+    if stop_reason and returned:
+        message += f" {returned} row(s) are back in the queue unsent."
     if not stop_reason and left:
         message += " Rows still pending were not sendable (see each row)."
+    if not stop_reason and returned:
+        message += " Rows back in the queue say why on their page; submit again to send them."
     SubmissionRun.objects.filter(pk=run.pk).update(
         status=SubmissionRun.Status.STOPPED if stop_reason else SubmissionRun.Status.FINISHED,
         finished_at=timezone.now(),

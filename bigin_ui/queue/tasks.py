@@ -32,6 +32,9 @@ def watch_run(run_id: int) -> None:
         schedule_watch(run_id, after=stale_after())
         return
     log.warning("Run %s lost its worker; resuming it", run_id)
+    # The next watch is queued before resuming: should this worker die too, that watch
+    # resumes the run again, however many workers die.
+    schedule_watch(run_id, after=stale_after())
     execute_run(run_id=run_id)
 
 

@@ -38,6 +38,11 @@ def test_fault_storm_loses_nothing_and_duplicates_nothing(synced, staff, setting
     settings.BIGIN_MAX_RETRIES = 10
     settings.BIGIN_SEARCH_LAG_SECONDS = 0.3
     settings.BIGIN_ENTRY_KEYS = {"Tasks": "Entry_Key", "Products": "Entry_Key"}
+    # Tokens expire every 0.7 s below, far more refreshes than Zoho allows (~10 in 10 min).
+    # The app caps its own requests (issue 10: "at most a handful per 10 minutes whatever
+    # happens"), which would pause this run; the cap is lifted here so the storm still
+    # exercises lost answers and retries. tests/bigin/test_token_refresh.py tests the cap.
+    settings.BIGIN_REFRESH_BUDGET = 10_000
     rows = [Row(module=module, owner=staff, payload=payload_for(module, i))
             for module, count in MODULE_ROWS.items() for i in range(count)]
     Row.objects.bulk_create(rows)

@@ -3,11 +3,12 @@ from __future__ import annotations
 import time
 
 from django.core.management.base import BaseCommand
+from django.db.models import Count
 
 from bigin_ui.metadata.schema import MODULES
 from bigin_ui.queue.engine import execute_run
-from bigin_ui.queue.models import SubmissionRun
-from bigin_ui.queue.runs import run_progress, start_run
+from bigin_ui.queue.models import Row, SubmissionRun
+from bigin_ui.queue.runs import start_run
 
 
 class Command(BaseCommand):
@@ -28,6 +29,9 @@ class Command(BaseCommand):
             if not run.rows_total:
                 self.stdout.write(run.message)
             return
+        # The rows this run took, remembered now: rows it gives back to the queue (Bigin kept
+        # failing, credits ran out) leave the run, and must still count in the verdict.
+        taken = list(Row.objects.filter(run=run).values_list("pk", flat=True))
         # Do the work here unless a worker already took the run; then just watch it.
         execute_run(run_id=run.pk)
         while True:
@@ -35,16 +39,35 @@ class Command(BaseCommand):
             if not run.active:
                 break
             time.sleep(0.5)
-        progress = run_progress(run)
+        counts = dict.fromkeys(Row.Status.values, 0)
+        for status, n in (Row.objects.filter(pk__in=taken).values_list("status")
+                          .annotate(n=Count("pk"))):
+            counts[status] = n
+        unsettled = counts["unknown"] + counts["reconciling"] + counts["sending"]
         self.stdout.write(
-            f"Run {run.pk} {run.status}: created {progress['created']}, failed "
-            f"{progress['failed']}, unknown {progress['unknown'] + progress['reconciling']}, "
-            f"needs review {progress['needs_review']}, still pending {progress['pending']}; "
-            f"{run.calls} call(s), {run.credits} credit(s)."
+            f"Run {run.pk} {run.status}: created {counts['created']}, failed "
+            f"{counts['failed']}, needs review {counts['needs_review']}, unknown {unsettled}, "
+            f"left unsent (pending) {counts['pending']}; {run.calls} call(s), "
+            f"{run.credits} credit(s)."
         )
         if run.message:
             self.stdout.write(run.message)
-        bad = progress["failed"] + progress["needs_review"] + progress["unknown"] + progress[
-            "pending"]
-        if run.status == SubmissionRun.Status.STOPPED or bad:
+        problems = []
+        if counts["pending"]:
+            problems.append(f"{counts['pending']} row(s) were left unsent")
+            reasons = (Row.objects.filter(pk__in=taken, status=Row.Status.PENDING)
+                       .exclude(last_problem="").values_list("last_problem", flat=True)
+                       .distinct()[:3])
+            for reason in reasons:
+                self.stdout.write(f"  unsent because: {reason}")
+        if counts["failed"]:
+            problems.append(f"{counts['failed']} failed")
+        if counts["needs_review"]:
+            problems.append(f"{counts['needs_review']} need review")
+        if unsettled:
+            problems.append(f"{unsettled} have an unknown outcome")
+        if run.status == SubmissionRun.Status.STOPPED and not problems:
+            problems.append("the run stopped")
+        if problems:
+            self.stderr.write("Not everything was sent: " + "; ".join(problems) + ".")
             raise SystemExit(1)
