@@ -280,10 +280,15 @@ class OAuthClient:
             finally:
                 response.close()
         except Exception as exc:  # noqa: BLE001 - any failure here means no token
-            # Nothing was sent to Bigin yet, whatever happened here: no row can be affected.
+            # Whatever happened here, nothing was sent to Bigin yet: no row can be affected.
+            if _never_connected(exc):
+                raise TokenUnavailable(
+                    f"Cannot reach the Zoho accounts server at {self.accounts_url}: {exc}",
+                    code="CONNECT_FAILED",
+                ) from exc
             raise TokenUnavailable(
                 f"The Zoho accounts server at {self.accounts_url} did not give a token "
-                f"({_why(exc)}). The run is paused; nothing was sent.",
+                f"({_why(exc)}).",
                 code="TOKEN_UNAVAILABLE",
             ) from exc
         try:
@@ -301,8 +306,6 @@ class OAuthClient:
 def _why(exc: BaseException) -> str:
     if isinstance(exc, requests.Timeout) or "time" in str(exc).lower():
         return "it did not answer in time"
-    if _never_connected(exc):
-        return "it could not be reached"
     return f"{type(exc).__name__}: {str(exc)[:200]}"
 
 

@@ -118,8 +118,8 @@ def _reconcile_by_search(ctx: RunContext, module: str, claim: str, rows: list[Ro
         else:
             searchable.append((row, *unique))
     if blind:
-        _needs_review(claim, blind, "Bigin's answer was lost and this record has no unique "
-                      "value to look it up by; check Bigin, then link or resend it.")
+        _needs_review(claim, blind, "This record has no unique value to look it up by in "
+                      "Bigin; check Bigin, then link or resend it.")
     resent = False
     lag = settings.BIGIN_SEARCH_LAG_SECONDS
     pending = searchable
@@ -170,8 +170,14 @@ def _reconcile_by_search(ctx: RunContext, module: str, claim: str, rows: list[Ro
 
 
 def _needs_review(claim: str, rows: list[Row], reason: str) -> None:
+    # What went wrong first (a lost or unreadable answer) stays in front of what to do now.
+    def why(row: Row) -> str:
+        before = row.last_problem.strip()
+        return f"{before.rstrip('.')}. {reason}" if before else reason
+
     settle(
         claim=claim,
-        updates={r.pk: {"status": Row.Status.NEEDS_REVIEW, "last_problem": reason} for r in rows},
-        events=[RowEvent(row=r, kind="needs_review", message=reason) for r in rows],
+        updates={r.pk: {"status": Row.Status.NEEDS_REVIEW, "last_problem": why(r)}
+                 for r in rows},
+        events=[RowEvent(row=r, kind="needs_review", message=why(r)) for r in rows],
     )
