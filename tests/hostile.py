@@ -35,6 +35,8 @@ class Hostile:
         self.upstream = upstream.rstrip("/")
         self.mode = "pass"
         self.writes = 0
+        # Path prefix -> (status, content type, body) answered instead of forwarding.
+        self.reads: dict[str, tuple[int, str, bytes | None]] = {}
         self.session = requests.Session()
         hostile = self
 
@@ -63,6 +65,10 @@ class Hostile:
     def forward(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else None
+        for prefix, (status, kind, payload) in self.reads.items():
+            if handler.path.startswith(prefix):
+                self.reply(handler, status, kind, payload)
+                return
         headers = {k: v for k, v in handler.headers.items()
                    if k.lower() in {"authorization", "content-type"}}
         answer = self.session.request(method, self.upstream + handler.path, data=body,

@@ -24,6 +24,7 @@ from bigin_ui.bigin.errors import (
     BiginError,
     CreditsExhausted,
     InvalidModuleError,
+    MalformedAnswer,
     OAuthError,
     RateLimited,
     RequestError,
@@ -98,11 +99,11 @@ class BiginClient:
 
     def get_fields(self, module: str) -> list[dict[str, Any]]:
         body = self._json("GET", "/bigin/v2/settings/fields", params={"module": module})
-        return list(body.get("fields") or [])
+        return _listing(body, "fields", what=f"{module} field list")
 
     def get_layouts(self, module: str) -> list[dict[str, Any]]:
         body = self._json("GET", "/bigin/v2/settings/layouts", params={"module": module})
-        return list(body.get("layouts") or [])
+        return _listing(body, "layouts", what=f"{module} layouts")
 
     def get_tags(self, module: str) -> list[dict[str, Any]]:
         body = self._json("GET", "/bigin/v2/settings/tags", params={"module": module})
@@ -115,15 +116,22 @@ class BiginClient:
             body = self._json(
                 "GET", "/bigin/v2/users", params={"type": user_type, "page": page, "per_page": 200}
             )
-            users.extend(body.get("users") or [])
-            if not (body.get("info") or {}).get("more_records"):
+            if not body:
+                return users  # 204: no (more) users
+            users.extend(_listing(body, "users", what="user list"))
+            info = body.get("info")
+            if not isinstance(info, dict) or info.get("more_records") is not True:
                 return users
+            if page >= 500:  # 100,000 users: an answer that never ends is not an org
+                raise MalformedAnswer("Bigin's user list did not end after 500 pages.",
+                                      code="MALFORMED_ANSWER")
             page += 1
 
     def get_org(self) -> dict[str, Any]:
         body = self._json("GET", "/bigin/v2/org")
         orgs = body.get("org") or []
-        return dict(orgs[0]) if orgs else {}
+        return dict(orgs[0]) if isinstance(orgs, list) and orgs and isinstance(
+            orgs[0], dict) else {}
 
     # -- records ------------------------------------------------------------------------
 
@@ -415,6 +423,23 @@ def parse_write_results(data: list[Any], count: int) -> list[RecordResult]:
             )
         )
     return results
+
+
+def _listing(body: dict[str, Any], key: str, *, what: str) -> list[dict[str, Any]]:
+    """``body[key]`` when it is a list of objects; anything else (204, {}, an error envelope
+    with HTTP 200, a string) is not an answer the caller may act on."""
+    items = body.get(key)
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        shown = "nothing (HTTP 204 or an empty object)" if not body else (
+            f"no {key!r} list" if key not in body else f"{key!r} as a {type(items).__name__}"
+            if not isinstance(items, list) else f"{key!r} entries that are not objects")
+        raise MalformedAnswer(f"Bigin's {what} came back with {shown}.", code="MALFORMED_ANSWER",
+                              status=200 if body else 204, body=_head(body))
+    return items
+
+
+def _head(body: Any, limit: int = 2000) -> str:
+    return json.dumps(body, default=str)[:limit]
 
 
 def describe_body(parsed: Any) -> str:

@@ -81,6 +81,11 @@ class UnreadableAnswer(AmbiguousOutcome):
     """
 
 
+class MalformedAnswer(BiginError):
+    """A read (metadata, users) answered something that is not the list it should be; the
+    caller must change nothing on the strength of it."""
+
+
 class AuthenticationError(BiginError):
     """401: the access token was rejected (INVALID_TOKEN, AUTHENTICATION_FAILURE)."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,12 +14,65 @@ from django.db import transaction
 from django.utils import timezone
 
 from bigin_ui.bigin.client import BiginClient
-from bigin_ui.bigin.errors import BiginError
+from bigin_ui.bigin.errors import BiginError, MalformedAnswer
 from bigin_ui.metadata.fields import layout_required, parse_field
 from bigin_ui.metadata.models import BiginOrg, BiginUser, MetadataChange, ModuleMetadata
 from bigin_ui.metadata.schema import MODULES
 
 log = logging.getLogger(__name__)
+
+# Bounds on what one module's metadata may be. Bigin allows a few hundred fields per module;
+# an answer far beyond these is broken or hostile, and storing it would bloat every form.
+MAX_FIELDS = 1000
+MAX_LAYOUTS = 50
+MAX_CHOICES = 5000
+MAX_MODULE_CHARS = 5_000_000
+API_NAME = re.compile(r"[A-Za-z$_][A-Za-z0-9_$]{0,99}")
+
+
+def check_module(
+    module: str, fields: list[dict[str, Any]], layouts: list[dict[str, Any]]
+) -> None:
+    """Refuse a module's metadata that is not a well-formed field list; MalformedAnswer says
+    why. Nothing is stored for a module that fails, so a bogus answer changes nothing."""
+
+    def bad(reason: str) -> MalformedAnswer:
+        return MalformedAnswer(f"{module}: {reason}; nothing was changed.",
+                               code="MALFORMED_ANSWER")
+
+    if not fields:
+        raise bad("Bigin returned no fields (a module always has some)")
+    if len(fields) > MAX_FIELDS:
+        raise bad(f"Bigin returned {len(fields):,} fields, more than the {MAX_FIELDS:,} "
+                  "a module can have")
+    if len(layouts) > MAX_LAYOUTS:
+        raise bad(f"Bigin returned {len(layouts):,} layouts (at most {MAX_LAYOUTS})")
+    names = set()
+    for position, raw in enumerate(fields):
+        name = raw.get("api_name")
+        if not isinstance(name, str) or not API_NAME.fullmatch(name):
+            raise bad(f"field {position + 1} has no usable api_name ({str(name)[:40]!r})")
+        if name in names:
+            raise bad(f"the field {name} is listed twice")
+        names.add(name)
+        for key in ("data_type", "field_label", "json_type"):
+            if key in raw and raw[key] is not None and not isinstance(raw[key], str):
+                raise bad(f"the field {name} has a {key} that is not text")
+        choices = raw.get("pick_list_values")
+        if choices is not None and (not isinstance(choices, list)
+                                    or len(choices) > MAX_CHOICES):
+            raise bad(f"the field {name} has a malformed or oversized picklist")
+        try:
+            parse_field(raw)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise bad(f"the field {name} cannot be read ({type(exc).__name__})") from exc
+    try:
+        layout_required(layouts)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise bad(f"the layouts cannot be read ({type(exc).__name__})") from exc
+    size = len(json.dumps([fields, layouts], default=str))
+    if size > MAX_MODULE_CHARS:
+        raise bad(f"the metadata is {size:,} characters, more than {MAX_MODULE_CHARS:,}")
 
 
 @dataclass
@@ -124,17 +178,22 @@ def store_module(
 def store_users(*, users: Iterable[dict[str, Any]]) -> int:
     seen = []
     for raw in users:
-        if not raw.get("id"):
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), (str, int)) or \
+                not raw.get("id"):
+            continue
+        if len(str(raw["id"])) > 40:
             continue
         seen.append(str(raw["id"]))
+        # Cut to the columns' sizes: PostgreSQL refuses longer values (a 500 on "Sync now").
         BiginUser.objects.update_or_create(
             bigin_id=str(raw["id"]),
             defaults={
-                "full_name": str(raw.get("full_name") or raw.get("email") or raw["id"]),
-                "email": str(raw.get("email") or ""),
-                "status": str(raw.get("status") or ""),
-                "profile": str((raw.get("profile") or {}).get("name") or ""),
-                "time_zone": str(raw.get("time_zone") or ""),
+                "full_name": str(raw.get("full_name") or raw.get("email") or raw["id"])[:200],
+                "email": str(raw.get("email") or "")[:254],
+                "status": str(raw.get("status") or "")[:30],
+                "profile": str((raw.get("profile") or {}).get("name") or "")[:100]
+                if isinstance(raw.get("profile") or {}, dict) else "",
+                "time_zone": str(raw.get("time_zone") or "")[:64],
             },
         )
     BiginUser.objects.exclude(bigin_id__in=seen).update(status="deleted")
@@ -148,8 +207,11 @@ def sync_metadata(*, client: BiginClient, modules: Sequence[str] = MODULES) -> S
         try:
             fields = client.get_fields(module)
             layouts = client.get_layouts(module)
+            check_module(module, fields, layouts)
             try:
                 tags = client.get_tags(module)
+                if not all(isinstance(t, dict) for t in tags) or len(tags) > MAX_CHOICES:
+                    raise MalformedAnswer(f"{module}: malformed tag list.")
             except BiginError as exc:
                 # Tags need their own scope; entry still works without suggestions.
                 log.warning("Could not read %s tags: %s", module, exc)
@@ -167,7 +229,7 @@ def sync_metadata(*, client: BiginClient, modules: Sequence[str] = MODULES) -> S
         report.users_error = str(exc)
     try:
         store_org(org=client.get_org())
-    except BiginError as exc:
+    except (BiginError, TypeError, ValueError, AttributeError) as exc:
         # Only links into Bigin's web UI need it; entry works without.
         log.warning("Could not read the org: %s", exc)
     return report
@@ -177,8 +239,8 @@ def store_org(*, org: dict[str, Any]) -> None:
     if not org:
         return
     BiginOrg.objects.update_or_create(pk=1, defaults={
-        "zgid": str(org.get("zgid") or ""),
-        "org_id": str(org.get("id") or ""),
-        "company_name": str(org.get("company_name") or ""),
-        "time_zone": str(org.get("time_zone") or ""),
+        "zgid": str(org.get("zgid") or "")[:40],
+        "org_id": str(org.get("id") or "")[:40],
+        "company_name": str(org.get("company_name") or "")[:200],
+        "time_zone": str(org.get("time_zone") or "")[:64],
     })
