@@ -33,6 +33,7 @@ WAIT_FOR_OTHER_REFRESH_SECONDS = 40.0
 # most this many times per window, counted across processes in the token store.
 REFRESH_BUDGET = 5
 REFRESH_WINDOW_SECONDS = 600.0
+FAILURE_PAUSE_SECONDS = 60.0
 
 # Token-endpoint error codes and what a person should do about them.
 _OAUTH_MESSAGES = {
@@ -173,6 +174,9 @@ class OAuthClient:
         self.owner = uuid.uuid4().hex
         self.refresh_count = 0  # refreshes this instance made; for tests and diagnostics
         self.refresh_budget = refresh_budget
+        # After a failed refresh, callers in this process get the same answer for a while
+        # instead of each asking the accounts server again.
+        self._failed: tuple[float, TokenUnavailable] | None = None
         # Threads of one process share this client (and its store owner id, which the store's
         # lease lets re-enter): this lock keeps them to one refresh at a time as well.
         self._local = threading.Lock()
@@ -198,8 +202,15 @@ class OAuthClient:
                         if self._usable(current, reject):
                             assert current is not None
                             return current
+                        if self._failed and self.clock() < self._failed[0]:
+                            raise self._failed[1]
                         self._spend_budget()
-                        fresh = self._refresh()
+                        try:
+                            fresh = self._refresh()
+                        except TokenUnavailable as exc:
+                            self._failed = (self.clock() + FAILURE_PAUSE_SECONDS, exc)
+                            raise
+                        self._failed = None
                         self.store.save(fresh)
                         return fresh
                     finally:

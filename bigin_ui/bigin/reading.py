@@ -6,6 +6,7 @@ import contextlib
 import time
 
 import requests
+import urllib3
 
 
 class TooMuch(Exception):
@@ -31,16 +32,18 @@ def read_bounded(response: requests.Response, *, limit: int, deadline: float) ->
     size = 0
     while True:
         if time.perf_counter() > deadline:
-            head = b"".join(chunks)[:2000].decode("utf-8", "replace")
-            raise TooMuch(f"Bigin's answer was still arriving ({size:,} bytes) when the "
-                           "call's time ran out (BIGIN_CALL_DEADLINE_SECONDS); it was not "
-                           "read to the end.", status=response.status_code, head=head)
+            raise _late(response, chunks, size)
         # No single read may wait past the deadline either (the read timeout alone would let
         # the last one run over by a whole timeout).
         _limit_wait(raw, deadline - time.perf_counter())
-        # read1 returns what one socket read gives, so a drip is seen byte by byte and the
-        # deadline above is checked between them.
-        chunk = raw.read1(65536, decode_content=True)
+        try:
+            # read1 returns what one socket read gives, so a drip is seen byte by byte and
+            # the deadline above is checked between them.
+            chunk = raw.read1(65536, decode_content=True)
+        except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
+            if time.perf_counter() >= deadline - 0.2:
+                raise _late(response, chunks, size) from None
+            raise
         if not chunk:
             break  # the end of the body (read1 returns nothing only there)
         size += len(chunk)
@@ -62,3 +65,10 @@ def _limit_wait(raw: object, seconds: float) -> None:
         wait = max(seconds, 0.05)
         if current is None or current > wait:
             sock.settimeout(wait)
+
+
+def _late(response: requests.Response, chunks: list[bytes], size: int) -> TooMuch:
+    head = b"".join(chunks)[:2000].decode("utf-8", "replace")
+    return TooMuch(f"Bigin's answer was still arriving ({size:,} bytes) when the call's time "
+                   "ran out (BIGIN_CALL_DEADLINE_SECONDS); it was not read to the end.",
+                   status=response.status_code, head=head)

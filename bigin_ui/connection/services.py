@@ -132,7 +132,9 @@ def build_client(
         refresh_token=config.refresh_token,
         store=DatabaseTokenStore(config.cache_key),
         session=session,
-        timeout=(settings.BIGIN_CONNECT_TIMEOUT, 30.0),
+        # Zoho's token endpoint answers in a second or two; never wait on it longer than on
+        # Bigin itself.
+        timeout=(settings.BIGIN_CONNECT_TIMEOUT, min(30.0, settings.BIGIN_READ_TIMEOUT)),
         refresh_budget=settings.BIGIN_REFRESH_BUDGET,
     )
     return BiginClient(

@@ -41,7 +41,10 @@ TABLE: dict[str, dict[str, frozenset[str]]] = {
               UNKNOWN: ADMINS, NEEDS_REVIEW: ADMINS},
     LINK: {FAILED: BOTH, HELD["exists"]: BOTH, HELD["duplicate"]: BOTH,
            PENDING: ADMINS, HELD["invalid"]: ADMINS, HELD["waiting"]: ADMINS,
-           UNKNOWN: ADMINS, NEEDS_REVIEW: ADMINS},
+           UNKNOWN: ADMINS, NEEDS_REVIEW: ADMINS,
+           # Issue 10: a row whose reconciling worker died must not be stuck; a late answer of
+           # that worker cannot undo the link (it settles only rows still under its claim).
+           S.RECONCILING: ADMINS},
     ALLOW: {HELD["duplicate"]: BOTH},
 }
 

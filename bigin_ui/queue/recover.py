@@ -7,6 +7,7 @@ import threading
 import time
 from datetime import timedelta
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, connections, transaction
 from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
@@ -71,7 +72,8 @@ class Heartbeat(threading.Thread):
         self.join(timeout=self.every * 2)
 
 
-def recover_stale_rows(run: SubmissionRun | None = None) -> int:
+def recover_stale_rows(run: SubmissionRun | None = None,
+                       row_ids: list[int] | None = None) -> int:
     """Rows left "sending" or "reconciling" by a worker that died (their lease lapsed): their
     fate is unknown, so they become "unknown" and are reconciled by whoever runs next.
 
@@ -83,6 +85,8 @@ def recover_stale_rows(run: SubmissionRun | None = None) -> int:
     rows = Row.objects.filter(lapsed, status__in=IN_FLIGHT)
     if run is not None:
         rows = rows.filter(run=run)
+    if row_ids is not None:
+        rows = rows.filter(pk__in=row_ids)
     stale = list(rows.values_list("pk", "run_id"))
     if not stale:
         return 0
@@ -159,3 +163,18 @@ def release_stale_runs() -> int:
                                                           Row.Status.UNKNOWN]).update(run=None)
             released += 1
     return released
+
+
+def reconcile_again(*, row_ids: list[int], actor: AbstractBaseUser) -> SubmissionRun:
+    """An admin's "check Bigin again" for rows whose outcome is unknown or whose reconciling
+    worker is gone: a run that settles them now (upsert on the entry key, or search)."""
+    from bigin_ui.queue.runs import start_run
+
+    release_stale_runs()
+    recover_stale_rows(row_ids=row_ids)
+    with transaction.atomic():
+        rows = Row.objects.filter(pk__in=row_ids, status=Row.Status.UNKNOWN)
+        RowEvent.objects.bulk_create([
+            RowEvent(row_id=pk, actor=actor, kind="reconcile", message="Check in Bigin "
+                     "asked for again.") for pk in rows.values_list("pk", flat=True)])
+    return start_run(user=actor, origin="review", row_ids=row_ids)

@@ -25,8 +25,9 @@ from bigin_ui.queue.runs import start_run
 # Failed, unknown and needs-review rows, and pending rows on hold. Spelled as one IN on status
 # (narrowed afterwards) rather than an OR, so the database can search the status index for
 # the few rows concerned instead of scanning a table of mostly created rows.
+# Reconciling rows too: were their worker to die, an admin must see them (issue 10).
 ATTENTION_STATUSES = [Row.Status.FAILED, Row.Status.UNKNOWN, Row.Status.NEEDS_REVIEW,
-                      Row.Status.PENDING]
+                      Row.Status.RECONCILING, Row.Status.PENDING]
 ATTENTION = Q(status__in=ATTENTION_STATUSES) & ~Q(status=Row.Status.PENDING, hold="")
 
 

@@ -20,6 +20,7 @@ from bigin_ui.bigin.errors import (
     RateLimited,
     RecordLimitError,
     RequestError,
+    ScopeError,
     ServerError,
     TransportError,
     UnreadableAnswer,
@@ -124,7 +125,7 @@ def write(
     while True:
         tries += 1
         if ctx.stopped:
-            back_to_pending(claim, rows, ctx.stop_reason)
+            back_to_pending(ctx, claim, rows, ctx.stop_reason)
             return
         attempt = begin_attempt(run=ctx.run, module=module, kind=kind, rows=rows,
                                 request_body=request_body, started_by=ctx.started_by,
@@ -134,23 +135,33 @@ def write(
                 f"Stopped at the daily credit allowance ({credit_book.allowance()} credits "
                 "in 24 hours); the remaining rows stay pending."
             )
-            back_to_pending(claim, rows, ctx.stop_reason)
+            back_to_pending(ctx, claim, rows, ctx.stop_reason)
             return
         try:
             with ctx.slots.slot():
-                if upsert_on:
-                    response = ctx.client.upsert_records(
-                        module, bodies, duplicate_check_fields=[upsert_on], trigger=trigger
-                    )
-                else:
-                    response = ctx.client.insert_records(module, bodies, trigger=trigger)
+                if ctx.stopped:
+                    # The run stopped (credits, token, refusal) while this batch waited for
+                    # a slot: the same refusal awaits it, so it is not sent at all.
+                    raise NoFreeSlot(ctx.stop_reason)
+                try:
+                    if upsert_on:
+                        response = ctx.client.upsert_records(
+                            module, bodies, duplicate_check_fields=[upsert_on],
+                            trigger=trigger)
+                    else:
+                        response = ctx.client.insert_records(module, bodies, trigger=trigger)
+                except (CreditsExhausted, OAuthError, ScopeError) as exc:
+                    # Stop before the slot is given up, or a batch waiting for it would
+                    # make the same doomed call.
+                    ctx.stop(stop_reason(exc))
+                    raise
         except NoFreeSlot as exc:
             # Other submissions held every call slot for the whole wait: nothing was sent,
             # so the rows simply wait for the next submit, and the credits are given back.
             finish_attempt(attempt, duration=None, status=None, response_body=None,
                            error=str(exc), outcome="not_sent", credits=0)
-            back_to_pending(claim, rows, "Bigin was busy with other submissions; "
-                             "submit again to send this row.")
+            back_to_pending(ctx, claim, rows, ctx.stop_reason or (
+                "Bigin was busy with other submissions; submit again to send this row."))
             return
         except AmbiguousOutcome as exc:
             unreadable = isinstance(exc, UnreadableAnswer)
@@ -172,23 +183,21 @@ def write(
             # Every further call would fail the same way until the window frees up: stop the
             # run; nothing was created, so the rows simply wait in the queue.
             _finish_failed(attempt, exc, "credits_exhausted")
-            ctx.stop(f"{exc.message} {credit_book.frees_up_text()} The remaining rows stay "
-                     "pending; submit again then.")
-            back_to_pending(claim, rows, ctx.stop_reason)
+            ctx.stop(stop_reason(exc))
+            back_to_pending(ctx, claim, rows, ctx.stop_reason)
             return
         except OAuthError as exc:
             # No token means no request left: nothing was sent, the rows stay pending, and
             # the run pauses instead of asking the accounts server again and again.
             _finish_failed(attempt, exc, "not_sent")
-            ctx.stop(f"Paused: could not get a Bigin access token, so nothing was sent. "
-                     f"{exc.message}")
-            back_to_pending(claim, rows, ctx.stop_reason)
+            ctx.stop(stop_reason(exc))
+            back_to_pending(ctx, claim, rows, ctx.stop_reason)
             return
         except (RateLimited, ServerError, TransportError) as exc:
             _finish_failed(attempt, exc, "retry")
             if tries > settings.BIGIN_MAX_RETRIES:
                 back_to_pending(
-                    claim, rows,
+                    ctx, claim, rows,
                     f"Bigin kept refusing the call ({exc}); gave up after {tries} tries.",
                 )
                 return
@@ -200,7 +209,7 @@ def write(
             _finish_failed(attempt, exc, "retry")
             if tries > settings.BIGIN_MAX_RETRIES:
                 ctx.stop(f"Bigin refused the connection: {exc}")
-                back_to_pending(claim, rows, ctx.stop_reason)
+                back_to_pending(ctx, claim, rows, ctx.stop_reason)
                 return
             time.sleep(backoff_delay(tries))
             continue
@@ -210,14 +219,24 @@ def write(
             return
         except BiginError as exc:  # scope, permission
             _finish_failed(attempt, exc, "refused")
-            ctx.stop(f"Bigin refused the call: {exc.message}")
-            back_to_pending(claim, rows, ctx.stop_reason)
+            ctx.stop(stop_reason(exc))
+            back_to_pending(ctx, claim, rows, ctx.stop_reason)
             return
         with transaction.atomic():  # one write transaction for the whole outcome
             finish_attempt(attempt, duration=response.duration, status=response.status,
                            response_body=response.body, outcome="results", credits=cost)
             apply_results(ctx, claim, rows, response)
         return
+
+
+def stop_reason(exc: BiginError) -> str:
+    """Why a run stops on this error, in words, with what to do next."""
+    if isinstance(exc, CreditsExhausted):
+        return (f"{exc.message} {credit_book.frees_up_text()} The remaining rows stay "
+                "pending; submit again then.")
+    if isinstance(exc, OAuthError):
+        return f"Paused: could not get a Bigin access token, so nothing was sent. {exc.message}"
+    return f"Bigin refused the call: {exc.message}"
 
 
 def _finish_failed(attempt: Any, exc: BiginError, outcome: str, *, credits: int = 0) -> None:

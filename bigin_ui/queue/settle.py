@@ -75,15 +75,18 @@ def apply_results(ctx: RunContext, claim: str, rows: list[Row], response: WriteR
     )
 
 
-def back_to_pending(claim: str, rows: list[Row], reason: str) -> None:
+def back_to_pending(ctx: RunContext, claim: str, rows: list[Row], reason: str) -> None:
     """Unsent rows go back to the queue, out of this run, so the run does not loop on them;
-    the next submit takes them again."""
+    the next submit takes them again. Their history line names the run, so what the run
+    took can still be told (bigin_submit --wait counts them as left unsent)."""
     # One statement: were "pending" and "out of the run" two, the run's next claim could
     # take the rows again in between (seen on PostgreSQL).
     settle(
         claim=claim,
         updates={r.pk: {"status": Row.Status.PENDING, "last_problem": reason, "run": None}
                  for r in rows},
+        events=[RowEvent(row=r, kind="returned", run=ctx.run,
+                         message=f"Not sent; back in the queue: {reason}") for r in rows],
     )
 
 

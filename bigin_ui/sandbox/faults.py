@@ -29,6 +29,16 @@ KNOB_DEFAULTS: dict[str, Any] = {
     "multi_status": 202,
     "search_lag_seconds": 0.0,
     "seed": None,
+    # Answer every write with this request-level refusal ("" = off): Bigin's credit
+    # exhaustion (seen as any of three codes across Zoho builds) or a missing scope/permission.
+    "refuse_writes": "",
+}
+REFUSALS: dict[str, tuple[int, str, dict[str, Any]]] = {
+    "LIMIT_REACHED": (400, "API limit reached for the day", {}),
+    "LIMIT_EXCEEDED": (400, "the API credit limit has been exceeded", {}),
+    "MAX_DAILY_CALLS_EXCEEDED": (400, "maximum daily API calls exceeded", {}),
+    "OAUTH_SCOPE_MISMATCH": (401, "invalid oauth scope to access this URL", {}),
+    "NO_PERMISSION": (403, "permission denied", {"permissions": ["Create {module}"]}),
 }
 # Actions are accepted by POST knobs but not stored.
 KNOB_ACTIONS = frozenset({"expire_tokens"})
@@ -82,6 +92,10 @@ def clean_knobs(changes: Mapping[str, Any]) -> dict[str, Any]:
             if value not in DROP_MODES:
                 raise KnobError(name, f"must be one of {', '.join(DROP_MODES)}")
             cleaned[name] = value
+        elif name == "refuse_writes":
+            if value != "" and value not in REFUSALS:
+                raise KnobError(name, "must be empty or one of " + ", ".join(REFUSALS))
+            cleaned[name] = value
         elif name == "seed":
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
                 raise KnobError(name, "must be an integer or null")
@@ -97,6 +111,16 @@ def effective(stored: Mapping[str, Any]) -> dict[str, Any]:
 
 def public(knobs: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in knobs.items() if not k.startswith("_")}
+
+
+def refusal(knobs: Mapping[str, Any], module: str) -> tuple[int, dict[str, Any]] | None:
+    """The status and Bigin-shaped error body the refuse_writes knob asks for, if any."""
+    code = knobs.get("refuse_writes") or ""
+    if code not in REFUSALS:
+        return None
+    status, message, details = REFUSALS[code]
+    details = {k: [v.format(module=module) for v in vs] for k, vs in details.items()}
+    return status, {"code": code, "details": details, "message": message, "status": "error"}
 
 
 # -- randomness ---------------------------------------------------------------------------------

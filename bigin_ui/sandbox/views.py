@@ -349,6 +349,9 @@ def _write(call: Call, module: str, *, upsert: bool) -> HttpResponse:
     store.bump("write_calls")
     knobs = call.knobs
     # Injected faults answer before anything is read or stored.
+    refused = faults.refusal(knobs, module)
+    if refused is not None:
+        return json_response(refused[1], refused[0])
     if faults.roll(knobs, knobs["rate_429"]):
         store.bump("responses_429")
         return too_many_requests()

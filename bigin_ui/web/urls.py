@@ -31,6 +31,7 @@ urlpatterns = [
     path("rows/<int:pk>/retry/", row_actions.retry, name="row_retry"),
     path("rows/<int:pk>/link/", row_actions.link, name="row_link"),
     path("rows/<int:pk>/allow/", row_actions.allow, name="row_allow"),
+    path("rows/<int:pk>/reconcile/", row_actions.reconcile, name="row_reconcile"),
     path("lookup/<str:module>/", lookups.lookup, name="lookup"),
     path("imports/new/", imports.new_import, name="import_new"),
     path("imports/<int:pk>/", imports.import_detail, name="import_detail"),

@@ -25,6 +25,9 @@ TABLE: dict[str, tuple[str, dict, dict[str, int]]] = {
     "row_retry": ("post", {"pk": "own"}, {"anon": ANON_LOGIN, "sales": 302, "admin": 302}),
     "row_link": ("post", {"pk": "own"}, {"anon": ANON_LOGIN, "sales": 302, "admin": 302}),
     "row_allow": ("post", {"pk": "own"}, {"anon": ANON_LOGIN, "sales": 302, "admin": 302}),
+    # Admins only; others are told so on the row's page, as for the other row actions.
+    "row_reconcile": ("post", {"pk": "own"},
+                      {"anon": ANON_LOGIN, "sales": 302, "admin": 302}),
     "run_status": ("get", {"pk": "run"}, {"anon": ANON_LOGIN, "sales": 200, "admin": 200}),
     "lookup": ("get", {"module": "Contacts"}, {"anon": ANON_LOGIN, "sales": 200, "admin": 200}),
     "review": ("get", {}, {"anon": ANON_LOGIN, "sales": 403, "admin": 200}),

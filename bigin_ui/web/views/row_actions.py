@@ -88,3 +88,24 @@ def allow(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     except RowError as exc:
         messages.error(request, str(exc))
     return redirect("row_detail", pk=row.pk)
+
+
+@require_POST
+@member_required
+def reconcile(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Admins: settle an unknown or stuck reconciling row now, by asking Bigin again."""
+    from bigin_ui.queue.recover import reconcile_again
+    from bigin_ui.roles import is_admin
+
+    row = _row(request, pk)
+    if not is_admin(request.user):
+        messages.error(request, "Only an admin can ask Bigin again about this row.")
+        return redirect("row_detail", pk=row.pk)
+    if row.status not in {Row.Status.UNKNOWN, Row.Status.RECONCILING}:
+        messages.error(request, "Only rows whose outcome is unknown are checked again.")
+        return redirect("row_detail", pk=row.pk)
+    run = reconcile_again(row_ids=[row.pk], actor=request.user)
+    messages.success(request, "Checking Bigin again for this row."
+                     if run.rows_total else "This row is still held by a worker; its lease "
+                     "runs out shortly, then check again.")
+    return redirect("row_detail", pk=row.pk)

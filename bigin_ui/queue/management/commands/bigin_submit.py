@@ -7,7 +7,7 @@ from django.db.models import Count
 
 from bigin_ui.metadata.schema import MODULES
 from bigin_ui.queue.engine import execute_run
-from bigin_ui.queue.models import Row, SubmissionRun
+from bigin_ui.queue.models import Row, RowEvent, SubmissionRun
 from bigin_ui.queue.runs import start_run
 
 
@@ -29,9 +29,6 @@ class Command(BaseCommand):
             if not run.rows_total:
                 self.stdout.write(run.message)
             return
-        # The rows this run took, remembered now: rows it gives back to the queue (Bigin kept
-        # failing, credits ran out) leave the run, and must still count in the verdict.
-        taken = list(Row.objects.filter(run=run).values_list("pk", flat=True))
         # Do the work here unless a worker already took the run; then just watch it.
         execute_run(run_id=run.pk)
         while True:
@@ -39,6 +36,10 @@ class Command(BaseCommand):
             if not run.active:
                 break
             time.sleep(0.5)
+        # The rows this run took: those still in it, and those it gave back to the queue
+        # (Bigin kept failing, credits ran out), which left the run but count in the verdict.
+        taken = set(Row.objects.filter(run=run).values_list("pk", flat=True))
+        taken |= set(RowEvent.objects.filter(run=run).values_list("row_id", flat=True))
         counts = dict.fromkeys(Row.Status.values, 0)
         for status, n in (Row.objects.filter(pk__in=taken).values_list("status")
                           .annotate(n=Count("pk"))):
