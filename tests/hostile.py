@@ -3,9 +3,10 @@ stored), then answers writes in a chosen malformed shape, or huge, or a byte at 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
@@ -37,6 +38,9 @@ class Hostile:
         self.writes = 0
         # Path prefix -> (status, content type, body) answered instead of forwarding.
         self.reads: dict[str, tuple[int, str, bytes | None]] = {}
+        # Token requests: counted, and held this long before being forwarded.
+        self.token_hits = 0
+        self.token_delay = 0.0
         self.session = requests.Session()
         hostile = self
 
@@ -65,12 +69,22 @@ class Hostile:
     def forward(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else None
+        if handler.path.startswith("/oauth/"):
+            self.token_hits += 1
+            if self.token_delay:
+                time.sleep(self.token_delay)
         for prefix, (status, kind, payload) in self.reads.items():
             if handler.path.startswith(prefix):
                 self.reply(handler, status, kind, payload)
                 return
         headers = {k: v for k, v in handler.headers.items()
                    if k.lower() in {"authorization", "content-type"}}
+        # The client may hang up (timeouts under test): then there is nothing to answer.
+        with contextlib.suppress(OSError):
+            self._answer(handler, method, body, headers)
+
+    def _answer(self, handler: BaseHTTPRequestHandler, method: str, body: bytes | None,
+                headers: dict[str, str]) -> None:
         answer = self.session.request(method, self.upstream + handler.path, data=body,
                                       headers=headers, timeout=30)
         is_insert = method == "POST" and handler.path.startswith("/bigin/v2/") and \
@@ -152,17 +166,11 @@ def _json(value: object) -> bytes:
     return json.dumps(value).encode()
 
 
-def point_app_at(settings, hostile: Hostile, sandbox_url: str) -> Callable[[], None]:
-    """The app's connection: API calls through ``hostile``, tokens from the sandbox."""
-    from bigin_ui.sandbox.constants import (
-        SANDBOX_CLIENT_ID,
-        SANDBOX_CLIENT_SECRET,
-        SANDBOX_REFRESH_TOKEN,
-    )
+def point_app_at(settings, hostile: Hostile, sandbox_url: str) -> None:
+    """The app's connection goes through ``hostile`` (API calls and tokens alike).
 
-    settings.BIGIN_CLIENT_ID = SANDBOX_CLIENT_ID
-    settings.BIGIN_CLIENT_SECRET = SANDBOX_CLIENT_SECRET
-    settings.BIGIN_REFRESH_TOKEN = SANDBOX_REFRESH_TOKEN
-    settings.BIGIN_API_DOMAIN = hostile.url
-    settings.BIGIN_ACCOUNTS_URL = sandbox_url
-    return hostile.close
+    The app still believes it talks to its sandbox, so the sandbox's control API stays open
+    to the tests (it is admins-only once the app is connected to a real org).
+    """
+    assert hostile.upstream == sandbox_url.rstrip("/")
+    settings.BIGIN_SANDBOX_URL = hostile.url

@@ -8,10 +8,8 @@
 
 from __future__ import annotations
 
-import threading
 import time
 import tracemalloc
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -96,52 +94,12 @@ def test_stored_answers_are_capped_with_a_marker(settings):
     assert bounded_body("y" * 1000)["truncated"] is True
 
 
-class SlowAccounts:
-    """An accounts server slower than the read timeout; counts the token requests."""
-
-    def __init__(self, delay: float) -> None:
-        self.hits = 0
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                outer.hits += 1
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                time.sleep(delay)
-                body = b'{"access_token":"1000.slow","expires_in":3600}'
-                try:
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except OSError:
-                    pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_a_slow_accounts_server_pauses_the_run_and_refreshes_stay_few(
         synced, staff, settings, fast_retries):
-    from bigin_ui.sandbox.constants import SANDBOX_CLIENT_ID, SANDBOX_REFRESH_TOKEN
-
-    accounts = SlowAccounts(delay=2.5)
-    settings.BIGIN_CLIENT_ID = SANDBOX_CLIENT_ID
-    settings.BIGIN_REFRESH_TOKEN = SANDBOX_REFRESH_TOKEN
-    settings.BIGIN_ACCOUNTS_URL = accounts.url
-    settings.BIGIN_API_DOMAIN = synced.base_url
+    # The token endpoint answers after 2.5 s; the app waits at most its read timeout, 1 s.
+    accounts = Hostile(synced.base_url)
+    accounts.token_delay = 2.5
+    point_app_at(settings, accounts, synced.base_url)
     settings.BIGIN_READ_TIMEOUT = 1.0
     settings.BIGIN_BATCH_SIZE = 10
     settings.BIGIN_MAX_CONCURRENCY = 3
@@ -164,8 +122,8 @@ def test_a_slow_accounts_server_pauses_the_run_and_refreshes_stay_few(
         assert not Attempt.objects.exclude(outcome="not_sent").exists()
         assert synced.stats()["write_calls"] == 0
         # At most a handful of token requests in ten minutes, whatever happened.
-        assert 1 <= accounts.hits <= 5, accounts.hits
+        assert 1 <= accounts.token_hits <= 5, accounts.token_hits
         assert "waits about" in runs[-1].message or "did not answer" in runs[-1].message
     finally:
         accounts.close()
-    print(f"slow accounts: {accounts.hits} token requests for 8 submits")
+    print(f"slow accounts: {accounts.token_hits} token requests for 8 submits")
