@@ -69,6 +69,10 @@ class RunContext:
     client: BiginClient
     started_by: str
     stop_reason: str = ""
+    # Set when Bigin refused the connection itself (credits used up, no token, no scope):
+    # batches waiting for a call slot then give up instead of making the same call. A stop
+    # for our own credit allowance leaves batches that already reserved credits to go out.
+    refused: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
     claims: set[str] = field(default_factory=set)
     slots: SlotPool = field(default_factory=lambda: SlotPool(lease=lease_seconds()))

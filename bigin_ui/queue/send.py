@@ -139,9 +139,9 @@ def write(
             return
         try:
             with ctx.slots.slot():
-                if ctx.stopped:
-                    # The run stopped (credits, token, refusal) while this batch waited for
-                    # a slot: the same refusal awaits it, so it is not sent at all.
+                if ctx.refused:
+                    # Bigin refused the run's calls (credits, token, scope) while this batch
+                    # waited for a slot: the same refusal awaits it, so it is not sent.
                     raise NoFreeSlot(ctx.stop_reason)
                 try:
                     if upsert_on:
@@ -153,6 +153,7 @@ def write(
                 except (CreditsExhausted, OAuthError, ScopeError) as exc:
                     # Stop before the slot is given up, or a batch waiting for it would
                     # make the same doomed call.
+                    ctx.refused = True
                     ctx.stop(stop_reason(exc))
                     raise
         except NoFreeSlot as exc:
