@@ -33,6 +33,7 @@ from bigin_ui.metadata.validation import (
 from bigin_ui.metadata.widgets import (
     PERIOD_CHOICES,
     AlarmField,
+    Hit,
     LinesField,
     LookupWidget,
     ParticipantsField,
@@ -56,6 +57,10 @@ class FormContext:
     # Resolves "row:<pk>" references to a label, None when the row is not usable.
     describe_row: Callable[[str], str | None] = field(default=lambda pk: None)
     lookup_url: Callable[[str], str] = field(default=lambda module: "")
+    # The name of a Bigin record, by (module or "", ID), as last seen; None when not known.
+    record_name: Callable[[str, str], str | None] = field(default=lambda module, pk: None)
+    # Search by name for the no-JS "Find": (module, text) -> (hits, error).
+    search: Callable[[str, str], tuple[list[Hit], str]] | None = None
     # The module of a queued row ("row:<pk>"), None when the row is not usable.
     row_module: Callable[[str], str | None] = field(default=lambda pk: None)
     # The person's number convention: "." (1,234.5) or "," (1.234,5). Never guessed per value.
@@ -367,6 +372,19 @@ def format_reference(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+NOUNS = {"Contacts": "contact", "Accounts": "company", "Pipelines": "pipeline record",
+         "Products": "product"}
+
+
+def lookup_widget(module: str, ctx: FormContext, *, multiple: bool = False,
+                  module_from: str = "") -> LookupWidget:
+    noun = "record" if module_from else NOUNS.get(module, "record")
+    return LookupWidget(module=module, search_url=ctx.lookup_url(module),
+                        describe=ctx.describe_row, multiple=multiple, module_from=module_from,
+                        name_of=ctx.record_name, search=ctx.search, noun=noun,
+                        attrs={"placeholder": f"Type a {noun}'s name"})
+
+
 class LookupKind(Kind):
     module_from = ""
 
@@ -374,11 +392,8 @@ class LookupKind(Kind):
         return meta.lookup_module or "Contacts"
 
     def widget(self, meta: FieldMeta, ctx: FormContext, *, multiple: bool = False) -> LookupWidget:
-        module = self.target_module(meta)
-        return LookupWidget(module=module, search_url=ctx.lookup_url(module),
-                            describe=ctx.describe_row, multiple=multiple,
-                            module_from=self.module_from,
-                            attrs={"placeholder": "Bigin ID or row:<number>"})
+        return lookup_widget(self.target_module(meta), ctx, multiple=multiple,
+                             module_from=self.module_from)
 
     def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
         return forms.CharField(strip=True, widget=self.widget(meta, ctx))
@@ -402,7 +417,7 @@ class RelatedToKind(LookupKind):
 class MultiLookupKind(LookupKind):
     def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
         return forms.CharField(strip=True, widget=self.widget(meta, ctx, multiple=True),
-                               help_text="Several records, separated by commas.")
+                               help_text="Pick as many as you need, one after the other.")
 
     def to_payload(self, meta: FieldMeta, value: Any, ctx: FormContext) -> Any:
         refs = [parse_reference(part) for part in (value or "").split(",")]
@@ -522,9 +537,7 @@ class ProductLinesKind(Kind):
     """Pipelines' Associated_Products: product, list price, quantity, discount per line."""
 
     def build(self, meta: FieldMeta, ctx: FormContext) -> forms.Field:
-        product = LookupWidget(module="Products", search_url=ctx.lookup_url("Products"),
-                               describe=ctx.describe_row,
-                               attrs={"placeholder": "Bigin ID or row:<number>"})
+        product = lookup_widget("Products", ctx)
         return LinesField(columns=[
             ("Product", "Product", product),
             ("List_Price", "List price", forms.TextInput(attrs={"inputmode": "decimal"})),

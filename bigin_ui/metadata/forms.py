@@ -78,6 +78,8 @@ class RecordForm(forms.Form):
             self.fields[meta.api_name] = field
             self.metas[meta.api_name] = meta
         self.payload: dict[str, Any] = {}
+        if self.is_bound and self.data.get("_lookup"):
+            self._mark_finding(str(self.data["_lookup"]))
         if any(m.kind == "related_to" for m in self.metas.values()):
             self._add_se_module()
         if schema.team_pipelines and "Pipeline" in self.fields:
@@ -88,6 +90,20 @@ class RecordForm(forms.Form):
             sent = self.stored.get(name)
             if meta.kind == "datetime" and isinstance(sent, str) and name in self.fields:
                 self.fields[name].help_text += f" Sent as {sent}."
+
+    def _mark_finding(self, target: str) -> None:
+        """The person pressed "Find" beside one lookup (no scripts): that one shows hits."""
+        from bigin_ui.metadata.widgets import LookupWidget
+
+        for name, field in self.fields.items():
+            widget = field.widget
+            parts = getattr(widget, "widgets_names", None)
+            if isinstance(widget, LookupWidget) and name == target:
+                widget.is_finding = True
+            elif parts is not None:
+                for suffix, part in zip(parts, widget.widgets, strict=False):
+                    if isinstance(part, LookupWidget) and f"{name}{suffix}" == target:
+                        part.is_finding = True
 
     def _recurrence_start(self) -> Any:
         """The first occurrence for the preview: the event's start or the task's due date."""

@@ -58,3 +58,18 @@ class BiginOrg(models.Model):
     company_name = models.CharField(max_length=200, blank=True)
     time_zone = models.CharField(max_length=64, blank=True)
     synced_at = models.DateTimeField(auto_now=True)
+
+
+class RecordName(models.Model):
+    """The name of a Bigin record as last seen in a search, so a lookup shows "Zylker Corp"
+    rather than its ID when a row is reopened (the payload itself carries only IDs)."""
+
+    module = models.CharField(max_length=60)
+    bigin_id = models.CharField(max_length=40)
+    name = models.CharField(max_length=300)
+    seen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["module", "bigin_id"],
+                                               name="record_name_module_id")]
+        indexes = [models.Index(fields=["bigin_id"], name="record_name_id")]

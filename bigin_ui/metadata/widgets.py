@@ -29,8 +29,23 @@ def plain_int(text: str) -> int | None:
     return None
 
 
-class LookupWidget(forms.TextInput):
-    """A record reference (Bigin ID or ``row:<pk>``) with a search box beside it."""
+# A search hit offered by a lookup: (value, label, source, module); value is a Bigin ID or
+# "row:<pk>", source "bigin" or "queue".
+Hit = tuple[str, str, str, str]
+
+
+def split_refs(text: str) -> list[str]:
+    return [part.strip() for part in str(text or "").split(",") if part.strip()]
+
+
+class LookupWidget(forms.Widget):
+    """A record chosen by name. The value (Bigin IDs or ``row:<pk>``, comma-separated when
+    several) travels in a hidden input; the person sees and types names.
+
+    With scripts (static/js/lookup.js) the text box is an ARIA combobox: typing searches,
+    arrow keys move through the hits, Enter picks, Escape closes. Without scripts the "Find"
+    button redraws the form with the hits as radio buttons (or checkboxes) to pick from.
+    """
 
     template_name = "widgets/lookup.html"
 
@@ -43,6 +58,9 @@ class LookupWidget(forms.TextInput):
         multiple: bool = False,
         module_from: str = "",
         attrs: dict[str, Any] | None = None,
+        name_of: Callable[[str, str], str | None] | None = None,
+        search: Callable[[str, str], tuple[list[Hit], str]] | None = None,
+        noun: str = "",
     ) -> None:
         super().__init__(attrs)
         self.module = module
@@ -50,21 +68,63 @@ class LookupWidget(forms.TextInput):
         self.describe = describe
         self.multiple = multiple
         self.module_from = module_from  # an input naming the module to search (Related_To)
+        self.name_of = name_of or (lambda module, bigin_id: None)
+        self.search = search
+        self.noun = noun or "record"
+        self.query = ""  # what was typed in the search box (a no-JS "Find")
+        self.search_module = module
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> str:
+        value = data.get(name) or ""
+        self.query = str(data.get(f"{name}__q") or "").strip()
+        if self.module_from and data.get(self.module_from):
+            self.search_module = str(data.get(self.module_from))
+        getlist = getattr(data, "getlist", lambda key: [data[key]] if key in data else [])
+        picks = [str(p) for p in getlist(f"{name}__pick") if str(p).strip()]
+        drops = {str(d) for d in getlist(f"{name}__drop")}
+        if self.multiple:
+            refs = [r for r in split_refs(value) if r not in drops]
+            refs += [p for p in picks if p not in refs]
+            return ", ".join(refs)
+        if picks:
+            return picks[-1]
+        return "" if value in drops else str(value).strip()
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return name not in data and f"{name}__pick" not in data
+
+    def label_for(self, ref: str) -> str:
+        if ref.lower().startswith("row:"):
+            return self.describe(ref[4:].strip()) or (
+                f"a queued row that is no longer usable ({ref})")
+        module = "" if self.module_from else self.module
+        name = self.name_of(module, ref)
+        return name or f"a Bigin {self.noun} whose name is not known here (ID {ref})"
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
-        labels = []
-        for part in str(value or "").split(","):
-            part = part.strip()
-            if part.lower().startswith("row:"):
-                labels.append(self.describe(part[4:].strip()) or f"{part} (no longer usable)")
-            elif part:
-                labels.append(f"Bigin record {part}")
+        refs = split_refs(value) if self.multiple else (
+            [str(value).strip()] if value not in (None, "") else [])
+        chosen = [{"value": ref, "label": self.label_for(ref)} for ref in refs]
+        hits: list[Hit] = []
+        error = ""
+        if self.query and self.search is not None and self.is_finding:
+            hits, error = self.search(self.search_module, self.query)
+        widget_id = (attrs or {}).get("id") or f"id_{name}"
         context["widget"].update(
-            module=self.module, search_url=self.search_url, labels=labels,
-            multiple=self.multiple, module_from=self.module_from,
+            module=self.module, search_url=self.search_url, chosen=chosen,
+            value=", ".join(refs), multiple=self.multiple, module_from=self.module_from,
+            query=self.query if self.is_finding else "", hits=hits, error=error,
+            list_id=f"{widget_id}-list", search_id=widget_id, noun=self.noun,
+            aria_label=(attrs or {}).get("aria-label", ""),
+            describedby=(attrs or {}).get("aria-describedby", ""),
+            invalid=(attrs or {}).get("aria-invalid", ""),
+            text=chosen[0]["label"] if chosen and not self.multiple and not self.is_finding
+            else "",
         )
         return context
+
+    is_finding = False  # set by the form when the person pressed this lookup's "Find"
 
 
 class LinesWidget(forms.Widget):
@@ -81,14 +141,18 @@ class LinesWidget(forms.Widget):
     def value_from_datadict(self, data: Any, files: Any, name: str) -> list[dict[str, str]]:
         lines: dict[int, dict[str, str]] = {}
         prefix = f"{name}-"
+        widgets = {c[0]: c[2] for c in self.columns}
         for key in data:
             if not key.startswith(prefix):
                 continue
             index, _, column = key[len(prefix):].partition("-")
             position = plain_int(index) if index == index.strip() else None
-            if position is not None and column in {c[0] for c in self.columns}:
-                value = data.get(key)
-                lines.setdefault(position, {})[column] = (value or "").strip()
+            # A lookup cell posts several inputs ("…-Product", "…-Product__q", "…__pick");
+            # each column's own widget reads its cell.
+            column = column.split("__", 1)[0]
+            if position is not None and column in widgets:
+                value = widgets[column].value_from_datadict(data, None, f"{prefix}{index}-{column}")
+                lines.setdefault(position, {})[column] = str(value or "").strip()
         # A select always has a value, so only typed columns decide whether a line is blank.
         typed = {c[0] for c in self.columns if not isinstance(c[2], forms.Select)}
         # Redrawn, the form shows as many lines as it had (one more when asked for more):

@@ -61,8 +61,21 @@ def form_context(user: AbstractBaseUser) -> FormContext:
             return None
         return referable_rows(user).filter(pk=number).values_list("module", flat=True).first()
 
+    def record_name(module: str, bigin_id: str) -> str | None:
+        from bigin_ui.queue.lookups import record_name as known_name
+
+        return known_name(bigin_id=bigin_id, module=module) if bigin_id.isdigit() else None
+
+    def search(module: str, text: str) -> tuple[list[tuple[str, str, str, str]], str]:
+        from bigin_ui.queue.lookups import search_records
+
+        found = search_records(module=module, query=text, user=user)
+        return [(i.value, i.label, i.source, i.module) for i in found.items], found.error
+
     return FormContext(
         users=[(u.bigin_id, u.full_name) for u in users],
+        record_name=record_name,
+        search=search,
         row_module=row_module,
         time_zone=own_zone.zone,
         zone_label=own_zone.label(),

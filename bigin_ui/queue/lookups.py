@@ -1,4 +1,5 @@
-"""Finding records to refer to: Bigin's search plus the user's own queued rows."""
+"""Finding records to refer to by name: Bigin's search plus the queued rows the person may
+see, and the names of records already chosen."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ from django.db.models import Q
 
 from bigin_ui.bigin.errors import BiginError
 from bigin_ui.connection.services import build_client
+from bigin_ui.metadata.models import RecordName
 from bigin_ui.metadata.schema import NAME_FIELDS
-from bigin_ui.queue.entry import row_label
+from bigin_ui.queue.entry import referable_rows, row_label
 from bigin_ui.queue.models import Row
 
 MIN_QUERY = 2
 LIMIT = 10
+# Queued rows worth offering: not yet in Bigin (created ones are found by Bigin's search).
+OFFERED = [Row.Status.PENDING, Row.Status.FAILED, Row.Status.SENDING, Row.Status.UNKNOWN,
+           Row.Status.RECONCILING, Row.Status.NEEDS_REVIEW]
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,7 @@ class LookupItem:
     value: str  # what the form field receives: a Bigin ID or "row:<pk>"
     label: str
     source: str  # "bigin" or "queue"
+    module: str = ""
 
 
 @dataclass
@@ -40,27 +46,52 @@ def record_label(module: str, record: dict) -> str:
     return str(record.get(NAME_FIELDS.get(module, "")) or record.get("id"))
 
 
+def remember_names(*, module: str, items: list[LookupItem]) -> None:
+    """Keep the names Bigin's search just gave, for showing chosen records later."""
+    found = [RecordName(module=module, bigin_id=i.value, name=i.label[:300])
+             for i in items if i.source == "bigin" and i.value.isdigit()]
+    if found:
+        RecordName.objects.bulk_create(found, update_conflicts=True,
+                                       unique_fields=["module", "bigin_id"],
+                                       update_fields=["name", "seen_at"])
+
+
+def record_name(*, bigin_id: str, module: str = "") -> str | None:
+    """The name of a Bigin record as last seen, or of the app's own row that created it."""
+    names = RecordName.objects.filter(bigin_id=bigin_id)
+    if module:
+        names = names.filter(module=module)
+    known = names.order_by("-seen_at").values_list("name", flat=True).first()
+    if known:
+        return known
+    rows = Row.objects.filter(bigin_id=bigin_id)
+    if module:
+        rows = rows.filter(module=module)
+    row = rows.first()
+    return row_label(row).split(" — ")[0] if row else None
+
+
 def search_records(*, module: str, query: str, user: AbstractBaseUser) -> LookupResult:
     result = LookupResult()
+    query = query.strip()
     if len(query) < MIN_QUERY:
         return result
     name_field = NAME_FIELDS.get(module, "")
-    queued = Row.objects.filter(
-        owner=user, module=module,
-        status__in=[Row.Status.PENDING, Row.Status.FAILED, Row.Status.SENDING],
-    )
+    # Only rows the person may refer to (see queue.entry.referable_rows), of this module.
+    queued = referable_rows(user).filter(module=module, status__in=OFFERED)
     match = Q(**{f"payload__{name_field}__icontains": query})
     if module == "Contacts":
         match |= Q(payload__First_Name__icontains=query) | Q(payload__Email__icontains=query)
     for row in queued.filter(match).order_by("-pk")[:LIMIT]:
         result.items.append(LookupItem(value=f"row:{row.pk}", label=row_label(row),
-                                       source="queue"))
+                                       source="queue", module=module))
     try:
         records = build_client().search(module, word=query, per_page=LIMIT)
     except BiginError as exc:
         result.error = f"Bigin search failed: {exc}"
         return result
-    for record in records[:LIMIT]:
-        result.items.append(LookupItem(value=str(record.get("id")),
-                                       label=record_label(module, record), source="bigin"))
+    found = [LookupItem(value=str(record.get("id")), label=record_label(module, record),
+                        source="bigin", module=module) for record in records[:LIMIT]]
+    remember_names(module=module, items=found)
+    result.items.extend(found)
     return result

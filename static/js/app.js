@@ -2,29 +2,6 @@
 (function () {
   "use strict";
 
-  // Picking a search result fills the lookup's value input (a Bigin ID or row:<pk>).
-  document.addEventListener("click", function (event) {
-    var option = event.target.closest(".lookup-box [data-value]");
-    if (!option) return;
-    event.preventDefault();
-    var box = option.closest(".lookup");
-    var input = box.querySelector("input:not([data-lookup-search])");
-    var search = box.querySelector("[data-lookup-search]");
-    var value = option.getAttribute("data-value");
-    if (search && search.hasAttribute("data-multiple") && input.value.trim()) {
-      var parts = input.value.split(",").map(function (p) { return p.trim(); }).filter(Boolean);
-      if (parts.indexOf(value) === -1) parts.push(value);
-      input.value = parts.join(", ");
-    } else {
-      input.value = value;
-    }
-    var labels = box.querySelector(".lookup-labels");
-    if (labels) labels.textContent = option.getAttribute("data-label");
-    box.querySelector(".lookup-box").innerHTML = "";
-    if (search) search.value = "";
-    input.dispatchEvent(new Event("change", { bubbles: true }));
-  });
-
   // When a submission run finishes (the run panel's last poll says so), load the page
   // again once: the rows, their counts, the Submit button and the credits in the
   // navigation all change with the outcome, not just the panel. Without scripts, a reload

@@ -14,8 +14,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def person(django_user_model, settings):
+    from django.contrib.auth.models import Group
+
+    from bigin_ui.roles import SALES_GROUP
+
     settings.TIME_ZONE = "UTC"
-    return django_user_model.objects.create_user("pat", "pat@example.com", "pw-123456")
+    user = django_user_model.objects.create_user("pat", "pat@example.com", "pw-123456")
+    user.groups.add(Group.objects.get_or_create(name=SALES_GROUP)[0])
+    return user
 
 
 def test_without_anything_synced_the_server_zone_is_used(person):

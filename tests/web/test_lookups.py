@@ -42,3 +42,53 @@ def test_lookup_reports_bigin_being_unreachable_without_failing(db, client, sett
     response = client.get("/lookup/Accounts/", {"q": "Zylker"})
     assert response.status_code == 200
     assert b"Bigin search failed" in response.content
+
+
+def test_without_scripts_find_lists_matches_and_a_pick_is_saved(synced, client,
+                                                                django_user_model):
+    client.force_login(sales(django_user_model, "nojs"))
+    found = client.post("/records/Contacts/new/", {
+        "Last_Name": "Fallback", "Account_Name": "", "Account_Name__q": "Zylker",
+        "_lookup": "Account_Name"})
+    html = found.content.decode()
+    assert found.status_code == 200
+    assert 'name="Account_Name__pick" value="2034020000000489301"' in html
+    assert "Zylker Corp" in html
+    from bigin_ui.queue.models import Row
+
+    assert not Row.objects.exists()  # a search is not a save
+    saved = client.post("/records/Contacts/new/", {
+        "Last_Name": "Fallback", "Account_Name": "", "Account_Name__q": "Zylker",
+        "Account_Name__pick": "2034020000000489301", "save": "1"})
+    assert saved.status_code == 302
+    row = Row.objects.get()
+    assert row.payload["Account_Name"] == {"id": "2034020000000489301"}
+    page = client.get(f"/rows/{row.pk}/").content.decode()
+    assert 'value="Zylker Corp"' in page  # the name, remembered from the search
+    assert "Bigin ID or row:" not in page
+
+
+def test_lookups_offer_only_queued_rows_the_person_may_see(synced, client, django_user_model):
+    mine = sales(django_user_model, "own1")
+    other = sales(django_user_model, "own2")
+    theirs = create_row(module="Accounts", payload={"Account_Name": "Zylker Theirs"},
+                        owner=other)
+    client.force_login(mine)
+    html = client.get("/lookup/Accounts/", {"q": "Zylker"}).content.decode()
+    assert f"row:{theirs.pk}" not in html
+    assert "Zylker Corp" in html
+
+
+def test_a_multiple_lookup_adds_picks_and_drops_removed_ones(synced, client,
+                                                            django_user_model):
+    from bigin_ui.metadata.schema import get_schema
+    from bigin_ui.queue.entry import make_form
+
+    user = sales(django_user_model, "multi")
+    schema = get_schema("Pipelines")
+    form = make_form(module="Pipelines", user=user, schema=schema, data={})
+    widget = form.fields["Secondary_Contacts"].widget
+    value = widget.value_from_datadict(
+        {"Secondary_Contacts": "1, 2", "Secondary_Contacts__drop": "1",
+         "Secondary_Contacts__pick": "3"}, None, "Secondary_Contacts")
+    assert value == "2, 3"

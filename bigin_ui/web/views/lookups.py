@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -23,7 +25,9 @@ def lookup(request: HtmxHttpRequest, module: str) -> HttpResponse:
         return render(request, "web/_lookup_results.html",
                       {"error": f"Unknown module {module}", "results": []}, status=404)
     result = search_records(module=module, query=query, user=request.user)
+    # The options' ids hang off the list's own id (aria-activedescendant points at them).
+    list_id = re.sub(r"[^A-Za-z0-9_-]", "", request.GET.get("list", ""))[:100] or "lookup"
     return render(request, "web/_lookup_results.html", {
         "results": result.items, "error": result.error, "query": query, "module": module,
-        "target": target,
+        "target": target, "list_id": list_id,
     })

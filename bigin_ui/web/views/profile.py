@@ -6,7 +6,6 @@ import zoneinfo
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -21,6 +20,7 @@ from bigin_ui.people.services import (
     zone_label,
 )
 from bigin_ui.web.http import HtmxHttpRequest
+from bigin_ui.web.permissions import member_required
 
 SOURCES = {"bigin user": "your Bigin user's zone", "org": "your Bigin org's zone",
            "server": "this server's TIME_ZONE"}
@@ -48,7 +48,7 @@ class ProfileForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@member_required
 def profile(request: HtmxHttpRequest) -> HttpResponse:
     default = default_zone(request.user)
     default_label = f"{default.label()}, {SOURCES[default.source]}"

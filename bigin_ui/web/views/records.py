@@ -141,7 +141,8 @@ def _entry_form(request: HtmxHttpRequest, *, module: str, schema, payload=None):
     if request.method == "POST":
         form = make_form(module=module, user=request.user, data=request.POST, schema=schema,
                          payload=payload)
-        redraw = "_refresh" in request.POST
+        # "_lookup": a lookup's "Find" button (no scripts) asks for its hits, not a save.
+        redraw = "_refresh" in request.POST or "_lookup" in request.POST
     elif "_partial" in request.GET:
         form = make_form(module=module, user=request.user, data=request.GET, schema=schema,
                          payload=payload)
