@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from bigin_ui.metadata.schema import MODULES
 from bigin_ui.queue.models import Row
 from bigin_ui.queue.rows import create_row
 from tests.browser.screens import snap_phone
@@ -99,11 +100,14 @@ def test_review_and_all_rows_fit_a_phone(synced, live_server, log_in, admin_logi
     assert on_screen(created.get_by_test_id("bigin-link"))
 
 
-def test_product_line_lookups_are_whole_on_a_phone(synced, live_server, log_in, sales_login):
+def test_every_entry_form_fits_and_product_line_lookups_are_whole_on_a_phone(
+        synced, live_server, log_in, sales_login):
     page = log_in(sales_login)
     page.set_viewport_size(PHONE)
+    for module in MODULES:
+        page.goto(f"{live_server.url}/records/{module}/new/")
+        assert_fits(page, f"new {module}")
     page.goto(f"{live_server.url}/records/Pipelines/new/")
-    assert_fits(page, "new Pipeline")
     search = page.locator(".lines-widget [data-lookup-search]").first
     search.scroll_into_view_if_needed()
     assert on_screen(search)

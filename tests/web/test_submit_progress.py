@@ -100,3 +100,17 @@ def test_a_run_whose_every_call_failed_with_500_says_so_in_words(
         "Of 1 row: 0 created, 0 failed.",
         "1 row was not sent and is pending again: submit again once Bigin answers normally.",
     ]
+
+
+def test_review_shows_the_run_a_bulk_retry_started(synced, admin_client, sales_user):
+    row = contact(sales_user, "Again", "again@example.com", status=Row.Status.FAILED,
+                  error_code="INVALID_DATA", error_message="invalid data")
+    response = admin_client.post(reverse("review_action"), {
+        "action": "retry", "selection": "rows", "rows": [row.pk], "back": ""}, follow=True)
+    run = SubmissionRun.objects.get()
+    assert response.redirect_chain[-1][0].endswith(f"&run={run.pk}")
+    html = response.content.decode()
+    assert f"Run {run.pk}: Finished" in text_of(html.split('data-testid="run-progress"')[1])
+    panel = html.split('data-testid="run-report"')[1].split("</div>")[0]
+    report = [text_of(p) for p in re.findall(r"<p[^>]*>(.*?)</p>", panel, re.S)]
+    assert report == ["Of 1 row: 1 created, 0 failed."]

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from bigin_ui.metadata.schema import MetadataMissing, get_schema
 from bigin_ui.queue.exports import csv_lines
 from bigin_ui.queue.listing import bounded_count, keyset_page, status_counts
+from bigin_ui.queue.models import SubmissionRun
 from bigin_ui.queue.problems import attach_problems
 from bigin_ui.queue.review import (
     ATTENTION_STATUSES,
@@ -25,6 +26,7 @@ from bigin_ui.queue.rows import RowError
 from bigin_ui.web.forms import BulkActionForm, ReviewFilterForm
 from bigin_ui.web.http import HtmxHttpRequest, cursor_args, filter_query
 from bigin_ui.web.permissions import admin_required
+from bigin_ui.web.views.records import run_context
 
 MAX_GROUP_ACTION = 5000
 
@@ -57,8 +59,12 @@ def review(request: HtmxHttpRequest) -> HttpResponse:
             settable = [(f.api_name, f.label) for f in get_schema(module).entry_fields]
         except MetadataMissing:
             settable = []
-    query = filter_query(request)
+    query = filter_query(request, drop=("run",))
+    # Back from a bulk retry: that run's progress, and then what happened, in words.
+    run_id = request.GET.get("run", "")
+    run = SubmissionRun.objects.filter(pk=run_id).first() if run_id.isdigit() else None
     return render(request, "web/review.html", {
+        **run_context(run),
         "filter_form": form, "filters": filters, "groups": groups, "page": page,
         "total": bounded_count(rows), "status_counts": counts,
         "settable_fields": settable, "query": query,
