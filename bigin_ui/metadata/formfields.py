@@ -59,6 +59,8 @@ class FormContext:
     lookup_url: Callable[[str], str] = field(default=lambda module: "")
     # The name of a Bigin record, by (module or "", ID), as last seen; None when not known.
     record_name: Callable[[str, str], str | None] = field(default=lambda module, pk: None)
+    # The module of a Bigin record by ID when exactly one is known for it, else None.
+    record_module: Callable[[str], str | None] = field(default=lambda pk: None)
     # Search by name for the no-JS "Find": (module, text) -> (hits, error).
     search: Callable[[str, str], tuple[list[Hit], str]] | None = None
     # The module of a queued row ("row:<pk>"), None when the row is not usable.

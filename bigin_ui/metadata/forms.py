@@ -248,6 +248,9 @@ class RecordForm(forms.Form):
             if isinstance(related, dict) and "$row" in related:
                 # A queued row's module is known for certain, whatever the select says.
                 se_module = self.ctx.row_module(str(related["$row"])) or se_module
+            elif isinstance(related, dict) and not se_module:
+                # A record picked from a search: its module was seen then (one only).
+                se_module = self.ctx.record_module(str(related.get("id", "")))
             if se_module:
                 payload["$se_module"] = se_module
         return payload

@@ -8,7 +8,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from bigin_ui.people.services import person_zone, valid_zone
+from bigin_ui.people.services import person_zone, valid_zone, zone_label
 
 SESSION_KEY = "_person_zone"
 # The zone pages are shown in is found at login and remembered in the session, so list pages
@@ -53,5 +53,7 @@ class PersonZoneMiddleware:
         if zone is None:
             remember_zone(request, user)
             zone = valid_zone(request.session[SESSION_KEY][0])
+        # Named in the navigation, so every time on the page says which zone it is in.
+        request.person_zone_label = zone_label(zone) if zone else ""  # type: ignore[attr-defined]
         with timezone.override(zone):
             return self.get_response(request)

@@ -66,6 +66,11 @@ def form_context(user: AbstractBaseUser) -> FormContext:
 
         return known_name(bigin_id=bigin_id, module=module) if bigin_id.isdigit() else None
 
+    def record_module(bigin_id: str) -> str | None:
+        from bigin_ui.queue.lookups import record_module as known_module
+
+        return known_module(bigin_id=bigin_id) if bigin_id.isdigit() else None
+
     def search(module: str, text: str) -> tuple[list[tuple[str, str, str, str]], str]:
         from bigin_ui.queue.lookups import search_records
 
@@ -75,6 +80,7 @@ def form_context(user: AbstractBaseUser) -> FormContext:
     return FormContext(
         users=[(u.bigin_id, u.full_name) for u in users],
         record_name=record_name,
+        record_module=record_module,
         search=search,
         row_module=row_module,
         time_zone=own_zone.zone,

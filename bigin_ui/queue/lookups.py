@@ -71,6 +71,13 @@ def record_name(*, bigin_id: str, module: str = "") -> str | None:
     return row_label(row).split(" — ")[0] if row else None
 
 
+def record_module(*, bigin_id: str) -> str | None:
+    """The module of a Bigin record seen in a search, when only one module has that ID."""
+    modules = list(RecordName.objects.filter(bigin_id=bigin_id).values_list(
+        "module", flat=True)[:2])
+    return modules[0] if len(modules) == 1 else None
+
+
 def search_records(*, module: str, query: str, user: AbstractBaseUser) -> LookupResult:
     result = LookupResult()
     query = query.strip()

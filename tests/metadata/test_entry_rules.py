@@ -109,3 +109,13 @@ def test_a_row_sent_with_another_offset_is_shown_in_the_viewers_zone_and_kept(
                       payload=stored)
     assert again.is_valid(), again.errors
     assert again.payload["Call_Start_Time"] == "2023-07-12T15:30:00+05:30"
+
+
+def test_related_to_a_record_found_by_search_sends_its_module(synced, entering_user):  # noqa: F811
+    from bigin_ui.metadata.models import RecordName
+
+    RecordName.objects.create(module="Pipelines", bigin_id="2034020000000489123",
+                              name="Cruise Package")
+    form = form_for("Calls", entering_user, **{"$se_module": ""})
+    assert form.is_valid(), form.errors
+    assert form.payload["$se_module"] == "Pipelines"

@@ -118,3 +118,10 @@ def test_pages_show_times_in_the_viewers_zone(client, person):
     local = row.created_at.astimezone(zoneinfo.ZoneInfo("Asia/Kolkata"))
     assert f"on {local:%Y-%m-%d %H:%M}" in page
     assert local.utcoffset() != dt.timedelta(0)  # the test could tell UTC from Kolkata
+
+
+def test_the_navigation_names_the_viewers_zone(client, person):
+    save_profile(user=person, time_zone="Asia/Kolkata", decimal_separator=".")
+    client.force_login(person)
+    page = client.get("/profile/").content.decode()
+    assert "times in Asia/Kolkata (+05:30)" in page
