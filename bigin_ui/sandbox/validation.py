@@ -426,11 +426,17 @@ def _string(meta: Mapping[str, Any], value: Any) -> str:
     return value
 
 
+def java_length(text: str) -> int:
+    """Bigin runs on Java: a length is the count of UTF-16 code units, so a character beyond
+    the Basic Multilingual Plane (most emoji) counts twice."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def _max_length(meta: Mapping[str, Any], text: str, cap: int | None = None) -> None:
     limit = int(meta.get("length") or TEXT_MAX)
     if cap is not None:
         limit = min(limit, cap)
-    if len(text) > limit:
+    if java_length(text) > limit:
         raise Invalid(maximum_length=limit)
 
 
@@ -445,7 +451,7 @@ def _check_textarea(meta: Mapping[str, Any], value: Any, ctx: RecordContext) -> 
     # Without a length in the metadata, the doc's limits apply: small 2000, large 32000.
     size = (meta.get("textarea") or {}).get("type")
     limit = int(meta.get("length") or (32000 if size == "large" else 2000))
-    if len(text) > limit:
+    if java_length(text) > limit:
         raise Invalid(maximum_length=limit)
     return text
 
@@ -573,7 +579,7 @@ def _check_tag(meta: Mapping[str, Any], value: Any, ctx: RecordContext) -> list[
         if not isinstance(item, dict):
             raise Invalid(path=f"[{position}]")
         name = item.get("name")
-        if not isinstance(name, str) or not name.strip() or len(name.strip()) > 100:
+        if not isinstance(name, str) or not name.strip() or java_length(name.strip()) > 100:
             raise Invalid(path=f"[{position}].name")
         if name.strip().casefold() not in {n.casefold() for n in names}:
             names.append(name.strip())

@@ -104,6 +104,12 @@ def test_text_one_over_field_length_names_the_maximum():
         "api_name": "Last_Name", "json_path": "$.data[0].Last_Name", "maximum_length": 80}
 
 
+def test_an_emoji_counts_two_as_in_bigins_java_strings():
+    # 79 letters and one emoji: 80 characters, 81 UTF-16 code units, over Last_Name's 80.
+    assert details("Contacts", contact("L" * 79 + "😀"))["maximum_length"] == 80
+    assert value_of("Contacts", contact("L" * 78 + "😀"), "Last_Name") == "L" * 78 + "😀"
+
+
 def test_text_is_capped_at_255_whatever_the_length():
     meta = {"api_name": "X", "data_type": "text", "json_type": "string", "length": 1000}
     with pytest.raises(v.Invalid) as caught:
