@@ -92,3 +92,28 @@ def test_a_multiple_lookup_adds_picks_and_drops_removed_ones(synced, client,
         {"Secondary_Contacts": "1, 2", "Secondary_Contacts__drop": "1",
          "Secondary_Contacts__pick": "3"}, None, "Secondary_Contacts")
     assert value == "2, 3"
+
+
+def test_without_scripts_related_to_finds_in_the_module_named_beside_it(synced, client,
+                                                                        django_user_model):
+    client.force_login(sales(django_user_model, "nojs2"))
+    found = client.post("/records/Events/new/", {
+        "Event_Title": "x", "$se_module": "Pipelines", "Related_To": "",
+        "Related_To__q": "Cruise", "_lookup": "Related_To"}).content.decode()
+    assert 'name="Related_To__pick" value="2034020000000489123"' in found
+
+
+def test_without_scripts_participants_contacts_are_found_and_added(synced, client,
+                                                                   django_user_model):
+    client.force_login(sales(django_user_model, "nojs3"))
+    found = client.post("/records/Events/new/", {
+        "Event_Title": "x", "Participants_contacts": "",
+        "Participants_contacts__q": "Carter", "_lookup": "Participants_contacts"}
+    ).content.decode()
+    assert 'name="Participants_contacts__pick" value="2034020000000489034"' in found
+    again = client.post("/records/Events/new/", {
+        "Event_Title": "x", "Participants_contacts": "",
+        "Participants_contacts__pick": "2034020000000489034",
+        "_lookup": "Participants_contacts"}).content.decode()
+    assert "Liam Carter" in again  # chosen, shown by name
+    assert 'value="2034020000000489034"' in again
