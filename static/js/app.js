@@ -22,8 +22,12 @@
     if (!link) return;
     var target = document.getElementById(link.getAttribute("href").slice(1));
     if (!target) return;
-    var field = target.matches("input, select, textarea") ? target
-      : target.querySelector("input:not([type=hidden]), select, textarea");
+    // A compound field's link leads to its box, and a lookup keeps its value in a hidden
+    // input: either way the first field a person can type in is the one to focus.
+    var typeable = "input:not([type=hidden]), select, textarea";
+    var box = target.matches("input[type=hidden]")
+      ? (target.closest("[id^='field-']") || target.parentElement) : target;
+    var field = box.matches(typeable) ? box : box.querySelector(typeable);
     if (field) {
       event.preventDefault();
       field.focus();
