@@ -125,3 +125,18 @@ def test_the_navigation_names_the_viewers_zone(client, person):
     client.force_login(person)
     page = client.get("/profile/").content.decode()
     assert "times in Asia/Kolkata (+05:30)" in page
+
+
+def test_a_sent_row_shows_its_times_in_the_viewers_zone_and_as_sent(client, person):
+    from bigin_ui.queue.models import Row
+
+    store_contacts_metadata()
+    row = Row.objects.create(module="Contacts", owner=person, status=Row.Status.CREATED,
+                             bigin_id="2034020000000999001",
+                             payload={"Last_Name": "Ng",
+                                      "Follow_Up": "2026-01-15T15:30:00+05:30"})
+    save_profile(user=person, time_zone="Europe/Istanbul", decimal_separator=".")
+    client.force_login(person)
+    page = client.get(f"/rows/{row.pk}/").content.decode()
+    assert ("2026-01-15 13:00 Europe/Istanbul (+03:00) (sent as 2026-01-15T15:30:00+05:30)"
+            in page)

@@ -52,3 +52,29 @@ def call_outcome(outcome: str) -> str:
 @register.filter
 def call_kind(kind: str) -> str:
     return wording.CALL_KINDS.get(kind, kind)
+
+
+@register.filter
+def sent_times(payload: Any) -> list[tuple[str, str, str]]:
+    """The row's date/times as (field, time in the viewer's zone, value as sent): the JSON
+    shows the sender's offset, the person reads their own."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from bigin_ui.metadata.validation import DATETIME_RE
+    from bigin_ui.people.services import zone_label
+
+    if not isinstance(payload, dict):
+        return []
+    zone = timezone.get_current_timezone()
+    found = []
+    for name, value in payload.items():
+        if not isinstance(value, str) or not DATETIME_RE.fullmatch(value):
+            continue
+        try:
+            moment = dt.datetime.fromisoformat(value).astimezone(zone)
+        except ValueError:
+            continue
+        found.append((name, f"{moment:%Y-%m-%d %H:%M} {zone_label(zone, at=moment)}", value))
+    return found
