@@ -35,7 +35,7 @@ def other_failures(owner):
 
 def test_an_admin_fixes_a_failed_row_in_its_form(synced, live_server, log_in, admin_login,
                                                  sales_login):
-    account = synced.records("Accounts")[0]["id"]
+    account = synced.records("Accounts")[0]
     row = failing_contact(sales_login, "Fixme", "fixme@example.com")
     other_failures(sales_login)
     start_run(user=sales_login, owner=sales_login)
@@ -56,21 +56,26 @@ def test_an_admin_fixes_a_failed_row_in_its_form(synced, live_server, log_in, ad
     expect(table.locator("tbody tr")).to_have_count(1)
     table.get_by_role("link", name="Ana Fixme").click()
 
-    field = page.locator("input[name=Account_Name]")
-    expect(field).to_have_class(re.compile("is-invalid"))
+    # The company box (a lookup by name) says it is invalid, with Bigin's error under it.
+    field = page.locator(".field-account_name [data-lookup-search]")
+    expect(field).to_have_attribute("aria-invalid", "true")
     error = page.locator(".field-account_name .invalid-feedback")
     expect(error).to_be_visible()
     expect(error).to_contain_text("Bigin: INVALID_DATA")
     expect(page.get_by_test_id("bigin-error")).to_contain_text("on Company Name")
     snap(page, "row")
 
-    field.fill(account)
+    # The admin picks the right company by its name, as a person does.
+    field.fill(account["Account_Name"][:6])
+    page.locator(".field-account_name .lookup-box [data-value]",
+                 has_text=account["Account_Name"]).first.click()
+    expect(page.locator("[name=Account_Name]")).to_have_value(account["id"])
     page.get_by_role("button", name="Save and resubmit").click()
     expect(page.locator("[data-status]").first).to_have_text("Created", timeout=15000)
     expect(page.get_by_test_id("bigin-id")).to_have_text(re.compile(r"Bigin ID \d{19}"))
     row.refresh_from_db()
     assert row.status == Row.Status.CREATED
-    assert row.payload["Account_Name"] == {"id": account}
+    assert row.payload["Account_Name"] == {"id": account["id"]}
     assert row.bigin_id in {r["id"] for r in synced.records("Contacts")}
 
 
