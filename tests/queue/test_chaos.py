@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import random
 import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 
@@ -18,13 +20,13 @@ from django.db import close_old_connections
 
 from bigin_ui.queue.models import Row, SubmissionRun
 from bigin_ui.queue.runs import start_run
-from tests.processes import app_env, start_worker, stop, wait_until
+from tests.processes import ROOT, app_env, stop, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 FINAL = {Row.Status.CREATED, Row.Status.FAILED, Row.Status.NEEDS_REVIEW}
 CONTACTS, COMPANIES = 1000, 1000
-CHAOS_SECONDS = 30
+CHAOS_SECONDS = 36
 
 
 @pytest.fixture
@@ -45,6 +47,26 @@ def queue_rows(owner, prefix):
     return list(Row.objects.filter(payload__isnull=False).values_list("pk", flat=True))
 
 
+def start_worker(env, log, name):
+    handle = log.open("ab")
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "db_worker", "--no-reload", "--interval",
+         "0.2", "--no-startup-delay", "--worker-id", name],
+        env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
+    )
+
+
+def busy_worker(alive) -> str | None:
+    """A live worker running a task now (a run, or a watch resuming one), if any. Tasks of
+    killed workers stay RUNNING in the table, so only live workers count."""
+    from django_tasks_db.models import DBTaskResult
+
+    close_old_connections()
+    ids = [r.worker_ids[-1] for r in DBTaskResult.objects.filter(status="RUNNING")
+           if r.worker_ids and r.worker_ids[-1] in alive]
+    return ids[-1] if ids else None
+
+
 def settled(pks) -> bool:
     close_old_connections()
     open_states = Row.objects.filter(pk__in=pks).exclude(status__in=FINAL).exists()
@@ -57,27 +79,34 @@ def test_workers_killed_at_random_leave_no_row_stuck_or_doubled(
         synced, live_server, staff, database_tasks, tmp_path):
     pks = queue_rows(staff, "chaos")
     env = app_env(f"{live_server.url}/sandbox", BIGIN_LEASE_MARGIN_SECONDS="1",
-                  BIGIN_READ_TIMEOUT="6", BIGIN_CONNECT_TIMEOUT="2",
+                  BIGIN_READ_TIMEOUT="4", BIGIN_CONNECT_TIMEOUT="2",
                   BIGIN_SEARCH_LAG_SECONDS="0.3", BIGIN_MAX_CONCURRENCY="2",
                   BIGIN_BATCH_SIZE="25", BIGIN_MAX_RETRIES="8",
                   BIGIN_RETRY_BASE_SECONDS="0.05", BIGIN_ENTRY_KEYS="Contacts=Entry_Key")
     synced.knobs(latency_ms=700, search_lag_seconds=0.2)
     start_run(user=staff, owner=staff)
     rng = random.Random(10)  # noqa: S311 - test chaos, not crypto
-    workers = [start_worker(env, tmp_path / f"w{i}.log") for i in range(3)]
-    kills = 0
+    workers = {f"w{i}": start_worker(env, tmp_path / f"w{i}.log", f"w{i}") for i in range(3)}
+    kills = hits = 0
     started = time.monotonic()
     try:
         while time.monotonic() - started < CHAOS_SECONDS:
             time.sleep(rng.uniform(2.0, 4.0))
-            victim = workers.pop(rng.randrange(len(workers)))
+            # Most kills go to whichever worker is sending or reconciling right now (a
+            # random pick among three idles two times in three), the others at random.
+            busy = busy_worker(workers)
+            name = busy if busy and rng.random() < 0.8 else rng.choice(
+                sorted(workers))
+            hits += name == busy
+            victim = workers.pop(name)
             victim.send_signal(signal.SIGKILL)
             victim.wait()
             kills += 1
-            workers.append(start_worker(env, tmp_path / f"w{kills + 2}.log"))
+            fresh = f"w{kills + 2}"
+            workers[fresh] = start_worker(env, tmp_path / f"{fresh}.log", fresh)
         # All but one stop (killed: a clean stop would not test anything new).
         while len(workers) > 1:
-            victim = workers.pop()
+            victim = workers.pop(sorted(workers)[0])
             victim.send_signal(signal.SIGKILL)
             victim.wait()
         synced.knobs(latency_ms=50)
@@ -118,7 +147,8 @@ def test_workers_killed_at_random_leave_no_row_stuck_or_doubled(
         assert set(Row.objects.filter(pk__in=[r.pk for r in later])
                    .values_list("status", flat=True)) == {Row.Status.CREATED}
     finally:
-        for worker in workers:
+        for worker in workers.values():
             stop(worker)
-    print(f"chaos: {len(pks)} rows, {kills} kills, {time.monotonic() - started:.0f}s, "
-          f"{dict(outcomes)}")
+    assert hits >= 3, f"only {hits} kills hit a busy worker"
+    print(f"chaos: {len(pks)} rows, {kills} kills ({hits} of a busy worker), "
+          f"{time.monotonic() - started:.0f}s, {dict(outcomes)}")
