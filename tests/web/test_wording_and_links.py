@@ -137,3 +137,26 @@ def test_the_connection_page_says_where_the_connection_comes_from_in_words(admin
     html = admin_client.get(reverse("connection")).content.decode()
     source = text_of(html.split('data-testid="connection-source"')[1].split("</span>")[0])
     assert source == "(no real org is connected)"
+
+
+def test_a_held_duplicates_problem_names_its_twin_as_it_is_now(
+        sales_client, sales_user, contacts_metadata):
+    twin = create_row(module="Contacts", owner=sales_user,
+                      payload={"Last_Name": "First", "Email": "twin@example.com"})
+    held = create_row(module="Contacts", owner=sales_user,
+                      payload={"Last_Name": "Second", "Email": "TWIN@example.com"})
+    Row.objects.filter(pk=held.pk).update(hold=Row.Hold.DUPLICATE,
+                                          hold_reason="Same Email as Contacts row 1 (pending…)")
+
+    def problem() -> str:
+        html = sales_client.get(reverse("my_rows")).content.decode()
+        row = html.split(f'data-row-id="{held.pk}"')[1].split("</tr>")[0]
+        return text_of(row.split('data-testid="problem"')[1].split("</td>")[0])
+
+    Row.objects.filter(pk=twin.pk).update(status=Row.Status.CREATED,
+                                          bigin_id="2034020000000700009")
+    assert problem() == (f"Possible duplicate: same Email as Contacts row {twin.pk} (created, "
+                         "entered by sam), Bigin ID 2034020000000700009.")
+    Row.objects.filter(pk=twin.pk).update(status=Row.Status.DISCARDED)
+    assert problem().startswith("Held because another row had the same Email; that row is no "
+                                "longer queued")
