@@ -5,6 +5,7 @@ its time preparing every field of every object through the ORM, and on SQLite sp
 into statements of 999 parameters (37 rows of a Row). Here the fields that are the same for
 every object (defaults, the batch's timestamps) are prepared once through the ORM's own
 fields, the ones that differ once per object, and the database gets one ``executemany``.
+A given value that repeats (the batch's import, the owner, ``ok``) is prepared once too.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.fields import NOT_PROVIDED
 
 
@@ -24,6 +25,9 @@ def insert_many(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) ->
     """
     if not rows:
         return
+    # The connection itself: every attribute read through ``django.db.connection`` goes
+    # through a thread-local proxy, and preparing a value reads it several times.
+    connection = connections[DEFAULT_DB_ALIAS]
     meta = model._meta
     given = set(rows[0])
     template = model()
@@ -45,11 +49,23 @@ def insert_many(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) ->
                                                          connection)
     order = [f.attname for f in meta.concrete_fields
              if not (f.primary_key and isinstance(f, models.AutoField))]
+    # Preparing a scalar depends on nothing but the field, the value and its type (True and 1
+    # are equal, hence the type): a value the row before had (the batch's import, the owner)
+    # is not prepared again.
+    last: dict[str, tuple[Any, Any]] = {}
     params = []
     for row in rows:
         prepared = dict(constant)
         for field in varying:
-            prepared[field.attname] = field.get_db_prep_save(row[field.attname], connection)
+            name = field.attname
+            value = row[name]
+            if value is None or isinstance(value, (bool, int, str)):
+                before = last.get(name)
+                if before is None or type(before[0]) is not type(value) or before[0] != value:
+                    before = last[name] = (value, field.get_db_prep_save(value, connection))
+                prepared[name] = before[1]
+            else:
+                prepared[name] = field.get_db_prep_save(value, connection)
         params.append([prepared[name] for name in order])
     placeholders = ", ".join(["%s"] * len(columns))
     sql = (f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({', '.join(columns)}) "
