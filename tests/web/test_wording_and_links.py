@@ -160,3 +160,24 @@ def test_a_held_duplicates_problem_names_its_twin_as_it_is_now(
     Row.objects.filter(pk=twin.pk).update(status=Row.Status.DISCARDED)
     assert problem().startswith("Held because another row had the same Email; that row is no "
                                 "longer queued")
+
+
+def test_a_row_put_back_after_a_connection_failure_says_why_in_words(
+        sales_client, sales_user, contacts_metadata):
+    raw = ("Bigin kept refusing the call (CONNECT_FAILED: Cannot reach Bigin at "
+           "http://127.0.0.1:9/sandbox: HTTPConnectionPool(host='127.0.0.1', port=9): Max "
+           "retries exceeded with url: /sandbox/bigin/v2/Contacts (Caused by "
+           "NewConnectionError('<urllib3.connection.HTTPConnection object at 0x7f>: Failed to "
+           "establish a new connection: [Errno 111] Connection refused')); gave up after 6 "
+           "tries.")
+    row = create_row(module="Contacts", owner=sales_user, payload={"Last_Name": "Again"})
+    Row.objects.filter(pk=row.pk).update(last_problem=raw)
+    words = ("Cannot reach Bigin at http://127.0.0.1:9/sandbox: the server refused the "
+             "connection (nothing is listening at that address).")
+    html = sales_client.get(reverse("my_rows")).content.decode()
+    cell = html.split(f'data-row-id="{row.pk}"')[1].split('data-testid="problem"')[1]
+    assert text_of(cell.split("</td>")[0]) == words
+    page = sales_client.get(reverse("row_detail", args=[row.pk])).content.decode()
+    problem = page.split('data-testid="problem"')[1].split("</div>")[0]
+    assert text_of(problem.split("<details")[0]) == words
+    assert "Max retries exceeded" in problem.split("Technical details")[1]
