@@ -39,6 +39,16 @@ CALL_OUTCOMES = {
     "": "in progress",
 }
 
+METADATA_CHANGES = {
+    "field_added": "new field",
+    "field_removed": "field removed",
+    "type_changed": "type changed",
+    "length_changed": "length changed",
+    "required_changed": "required changed",
+    "picklist_changed": "choices changed",
+    "editability_changed": "editability changed",
+}
+
 CALL_KINDS = {"insert": "Insert", "upsert": "Upsert", "search": "Search"}
 
 # Substrings of urllib3/requests exception texts, and what they mean to a person. Checked in

@@ -246,7 +246,7 @@ def test_sync_now_updates_the_metadata_and_lists_changes(admin_client, sales_use
     page = admin_client.get(reverse("connection")).content.decode()
     changes = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", page.split(
         'data-testid="metadata-changes"')[1].split("</ul>")[0])))
-    assert "Contacts: length_changed Title (100 → 5) — 1 queued row(s) invalidated" in changes
+    assert "Contacts: length changed Title (100 → 5) — 1 queued row(s) invalidated" in changes
     table = page.split('data-testid="metadata-table"')[1].split("</table>")[0]
     assert all(f"<td>{MODULE_LABELS[module]}</td>" in table for module in MODULES)
     assert "never" not in table

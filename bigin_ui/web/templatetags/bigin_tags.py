@@ -78,3 +78,8 @@ def sent_times(payload: Any) -> list[tuple[str, str, str]]:
             continue
         found.append((name, f"{moment:%Y-%m-%d %H:%M} {zone_label(zone, at=moment)}", value))
     return found
+
+
+@register.filter
+def metadata_change(kind: str) -> str:
+    return wording.METADATA_CHANGES.get(kind, kind.replace("_", " "))
