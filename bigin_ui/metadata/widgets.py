@@ -93,34 +93,45 @@ class LookupWidget(forms.Widget):
     def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
         return name not in data and f"{name}__pick" not in data
 
-    def label_for(self, ref: str) -> str:
+    def known_name(self, ref: str) -> str | None:
         if ref.lower().startswith("row:"):
-            return self.describe(ref[4:].strip()) or (
-                f"a queued row that is no longer usable ({ref})")
-        module = "" if self.module_from else self.module
-        name = self.name_of(module, ref)
-        return name or f"a Bigin {self.noun} whose name is not known here (ID {ref})"
+            return self.describe(ref[4:].strip())
+        return self.name_of("" if self.module_from else self.module, ref)
+
+    def label_for(self, ref: str, name: str | None = None) -> str:
+        if name:
+            return name
+        if ref.lower().startswith("row:"):
+            return f"a queued row that is no longer usable ({ref})"
+        return f"a Bigin {self.noun} whose name is not known here (ID {ref})"
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
         refs = split_refs(value) if self.multiple else (
             [str(value).strip()] if value not in (None, "") else [])
-        chosen = [{"value": ref, "label": self.label_for(ref)} for ref in refs]
+        names = {ref: self.known_name(ref) for ref in refs}
+        chosen = [{"value": ref, "label": self.label_for(ref, names[ref]),
+                   "known": bool(names[ref])} for ref in refs]
         hits: list[Hit] = []
         error = ""
         if self.query and self.search is not None and self.is_finding:
             hits, error = self.search(self.search_module, self.query)
+        merged = context["widget"]["attrs"]  # the widget's own attrs and the layout's
         widget_id = (attrs or {}).get("id") or f"id_{name}"
         context["widget"].update(
             module=self.module, search_url=self.search_url, chosen=chosen,
             value=", ".join(refs), multiple=self.multiple, module_from=self.module_from,
             query=self.query if self.is_finding else "", hits=hits, error=error,
             list_id=f"{widget_id}-list", search_id=widget_id, noun=self.noun,
-            aria_label=(attrs or {}).get("aria-label", ""),
-            describedby=(attrs or {}).get("aria-describedby", ""),
-            invalid=(attrs or {}).get("aria-invalid", ""),
-            text=chosen[0]["label"] if chosen and not self.multiple and not self.is_finding
-            else "",
+            aria_label=merged.get("aria-label", ""),
+            describedby=merged.get("aria-describedby", ""),
+            invalid=merged.get("aria-invalid", ""),
+            # The form layout marks a field with errors by a class on its input; here the
+            # input the person sees is the search box.
+            invalid_class="is-invalid" if "is-invalid" in str(merged.get("class", "")) else "",
+            # The box shows the chosen record's name; an unknown one is described below it.
+            text=chosen[0]["label"] if chosen and chosen[0]["known"] and not self.multiple
+            and not self.is_finding else "",
         )
         return context
 
