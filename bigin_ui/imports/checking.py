@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Mapping
+import functools
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
 from bigin_ui.imports.cells import Cell, CellError, Options, is_blank
@@ -79,6 +82,12 @@ class LineData(MultiValueDict):
 _PLAIN_CLEAN = forms.Field._clean_bound_field
 
 
+@functools.cache
+def _hooks(form_class: type) -> frozenset[str]:
+    """The ``clean_<field>`` methods a form class has (Django looks for one per field)."""
+    return frozenset(name for name in dir(form_class) if name.startswith("clean_"))
+
+
 class LineForm(RecordForm):
     """The entry form with the same fields, validators and clean(), as a line's check uses it.
 
@@ -90,7 +99,19 @@ class LineForm(RecordForm):
     still gets one, so nothing the entry form checks is skipped.
     """
 
+    # True while the checker holds the import's zone active around all its lines: the form
+    # need not switch to it and back for each line (timezone.override reads and writes a
+    # context-local twice per line). Its own full_clean does so otherwise.
+    zone_held = False
+
+    def full_clean(self) -> None:
+        if self.zone_held and timezone.get_current_timezone() is self.ctx.time_zone:
+            forms.Form.full_clean(self)
+        else:
+            super().full_clean()
+
     def _clean_fields(self) -> None:
+        hooks = _hooks(type(self))
         for name, form_field in self.fields.items():
             try:
                 if form_field.disabled or type(form_field)._clean_bound_field is not _PLAIN_CLEAN:
@@ -99,8 +120,9 @@ class LineForm(RecordForm):
                     value = form_field.clean(
                         self._widget_data_value(form_field.widget, self.add_prefix(name)))
                 self.cleaned_data[name] = value
-                if hasattr(self, f"clean_{name}"):
-                    self.cleaned_data[name] = getattr(self, f"clean_{name}")()
+                hook = f"clean_{name}"
+                if hook in hooks or hook in self.__dict__:
+                    self.cleaned_data[name] = getattr(self, hook)()
             except ValidationError as exc:
                 self.add_error(name, exc)
 
@@ -129,6 +151,17 @@ class LineChecker:
         self.converter = Converter(options=options, resolve=self.resolver,
                                    users=user_index(), team_pipelines=self.schema.team_pipelines)
         self._template: LineForm | None = None
+        self._zone_held = False
+
+    @contextmanager
+    def zone(self) -> Iterator[None]:
+        """The import's zone active for every line checked inside, switched to once."""
+        with timezone.override(self.ctx.time_zone):
+            self._zone_held = True
+            try:
+                yield
+            finally:
+                self._zone_held = False
 
     def header(self, index: int) -> str:
         return self.headers[index] if index < len(self.headers) else f"column {index + 1}"
@@ -179,6 +212,7 @@ class LineChecker:
                               validation=self.validation, exclude=self.exclude)
             if self.options.new_picklist_values:
                 allow_new_choices(form, data)
+            form.zone_held = self._zone_held
             return form
         if self._template is None:
             # auto_id=False: element IDs are for rendering, and a checked line is not shown.
@@ -191,6 +225,7 @@ class LineChecker:
         form._errors = None
         form._bound_fields_cache = {}
         form.payload = {}
+        form.zone_held = self._zone_held
         return form
 
     def check(self, cells: list[Cell]) -> Checked:

@@ -241,26 +241,27 @@ def check_import(*, import_id: int, resolver: Any = None) -> Import:
     good = bad = 0
     batch: list[dict[str, Any]] = []
     try:
-        for line in table.lines:
-            if all(is_blank(c) for c in line.cells):
-                continue
-            if line.problem:
-                result_payload, problems = None, {LINE: [line.problem]}
-            else:
-                checked = checker.check(line.cells)
-                result_payload, problems = checked.payload, checked.problems
-            ok = result_payload is not None
-            # The file's cells are kept for rejected lines only (the preview and the
-            # rejected-lines file); a good line is its payload.
-            cells = [] if ok else [cell_text(c, decimal=checker.options.decimal)
-                                   for c in line.cells]
-            good, bad = good + ok, bad + (not ok)
-            batch.append({"batch_id": imp.pk, "number": line.number, "cells": cells,
-                          "payload": result_payload, "problems": problems, "ok": ok})
-            if len(batch) >= BATCH:
-                insert_many(ImportLine, batch)
-                batch = []
-                _progress(imp, lines_done=good + bad, lines_good=good, lines_bad=bad)
+        with checker.zone():
+            for line in table.lines:
+                if all(is_blank(c) for c in line.cells):
+                    continue
+                if line.problem:
+                    result_payload, problems = None, {LINE: [line.problem]}
+                else:
+                    checked = checker.check(line.cells)
+                    result_payload, problems = checked.payload, checked.problems
+                ok = result_payload is not None
+                # The file's cells are kept for rejected lines only (the preview and the
+                # rejected-lines file); a good line is its payload.
+                cells = [] if ok else [cell_text(c, decimal=checker.options.decimal)
+                                       for c in line.cells]
+                good, bad = good + ok, bad + (not ok)
+                batch.append({"batch_id": imp.pk, "number": line.number, "cells": cells,
+                              "payload": result_payload, "problems": problems, "ok": ok})
+                if len(batch) >= BATCH:
+                    insert_many(ImportLine, batch)
+                    batch = []
+                    _progress(imp, lines_done=good + bad, lines_good=good, lines_bad=bad)
     except FileProblem as exc:
         ImportLine.objects.filter(batch=imp).delete()
         return _unreadable(imp, str(exc))
