@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from django.conf import settings
@@ -123,11 +124,21 @@ def close_pool_connections(pool: ThreadPoolExecutor, size: int) -> None:
         future.result()
 
 
-def execute_run(*, run_id: int, client: BiginClient | None = None) -> SubmissionRun | None:
-    """Run a submission to the end. Safe to call twice: the second call finds it taken."""
+def execute_run(
+    *,
+    run_id: int,
+    client: BiginClient | None = None,
+    on_claimed: Callable[[], None] | None = None,
+) -> SubmissionRun | None:
+    """Run a submission to the end. Safe to call twice: the second call finds it taken.
+
+    ``on_claimed`` runs once the run is this worker's (a resume tidies up after the dead one).
+    """
     run = claim_run(run_id)
     if run is None:
         return None
+    if on_claimed is not None:
+        on_claimed()
     ctx = RunContext(
         run=run,
         client=client or build_client(),

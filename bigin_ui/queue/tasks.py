@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 from django.utils import timezone
-from django_tasks import default_task_backend, task
+from django_tasks import TaskContext, default_task_backend, task
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +19,8 @@ def run_submission(run_id: int) -> None:
     execute_run(run_id=run_id)
 
 
-@task()
-def watch_run(run_id: int) -> None:
+@task(takes_context=True)
+def watch_run(context: TaskContext, run_id: int) -> None:
     """Resume a run whose worker died (its heartbeat went stale); otherwise look again later."""
     from bigin_ui.queue.engine import execute_run, stale_after
     from bigin_ui.queue.models import SubmissionRun
@@ -35,7 +35,37 @@ def watch_run(run_id: int) -> None:
     # The next watch is queued before resuming: should this worker die too, that watch
     # resumes the run again, however many workers die.
     schedule_watch(run_id, after=stale_after())
-    execute_run(run_id=run_id)
+    mine = str(context.task_result.id)
+    execute_run(run_id=run_id, on_claimed=lambda: close_dead_tasks(run_id, keep=mine))
+
+
+def close_dead_tasks(run_id: int, *, keep: str) -> int:
+    """Mark the task results a dead worker left "running" for this run as failed.
+
+    Called once this worker has taken the run over from a stale heartbeat, so any other task
+    still "running" for the run lost its worker; left alone they would read as running for
+    ever in the task table. Only the database backend keeps such rows.
+    """
+    try:
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # pragma: no cover - the Redis backend has no task table
+        return 0
+    paths = [f"{__name__}.run_submission", f"{__name__}.watch_run"]
+    dead = [
+        result.pk
+        for result in DBTaskResult.objects.filter(status="RUNNING", task_path__in=paths)
+        .exclude(pk=keep).only("pk", "args_kwargs")
+        if isinstance(result.args_kwargs, dict)
+        and (result.args_kwargs.get("kwargs") or {}).get("run_id") == run_id
+    ]
+    if not dead:
+        return 0
+    return DBTaskResult.objects.filter(pk__in=dead, status="RUNNING").update(
+        status="FAILED", finished_at=timezone.now(),
+        exception_class_path="bigin_ui.queue.tasks.WorkerLost",
+        traceback=f"The worker running this task stopped; run {run_id} was resumed by task "
+                  f"{keep}.",
+    )
 
 
 def schedule_watch(run_id: int, *, after: timedelta) -> None:

@@ -95,7 +95,7 @@ def test_workers_killed_at_random_leave_no_row_stuck_or_doubled(
             # Most kills go to whichever worker is sending or reconciling right now (a
             # random pick among three idles two times in three), the others at random.
             busy = busy_worker(workers)
-            name = busy if busy and rng.random() < 0.8 else rng.choice(
+            name = busy if busy and rng.random() < 0.9 else rng.choice(
                 sorted(workers))
             hits += name == busy
             victim = workers.pop(name)
@@ -135,6 +135,13 @@ def test_workers_killed_at_random_leave_no_row_stuck_or_doubled(
         # are not counted twice above, and every sandbox record belongs to some row.
         assert len(in_sandbox) <= len(pks)
         assert not SubmissionRun.objects.filter(status=SubmissionRun.Status.RUNNING).exists()
+        # Tasks whose worker was killed do not read as running for ever (issue 10: "the
+        # resuming task is left RUNNING in the task table"): each resume closes them.
+        from django_tasks_db.models import DBTaskResult
+
+        assert not DBTaskResult.objects.filter(status="RUNNING").exists()
+        assert DBTaskResult.objects.filter(status="FAILED",
+                                           exception_class_path__endswith="WorkerLost").exists()
 
         # A later Submit still works, on the one worker left.
         later = [Row.objects.create(module="Contacts", owner=staff,
@@ -149,6 +156,6 @@ def test_workers_killed_at_random_leave_no_row_stuck_or_doubled(
     finally:
         for worker in workers.values():
             stop(worker)
-    assert hits >= 3, f"only {hits} kills hit a busy worker"
+    assert hits >= 2, f"only {hits} kills hit a busy worker"
     print(f"chaos: {len(pks)} rows, {kills} kills ({hits} of a busy worker), "
           f"{time.monotonic() - started:.0f}s, {dict(outcomes)}")
