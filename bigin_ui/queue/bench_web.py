@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bigin_ui.queue.bench import free_port
+from bigin_ui.queue.bench import _process_cpu, free_port
 
 # Status mix of the seeded rows, per 100: mostly sent, a few of every kind an admin sees.
 STATUS_MIX: tuple[tuple[str, str, int], ...] = (
@@ -60,6 +60,9 @@ class Sample:
 @dataclass
 class Figures:
     single: dict[str, float] = field(default_factory=dict)  # page -> median seconds
+    # page -> server CPU seconds per request: unlike wall time, barely moved by other work on
+    # a shared machine.
+    cpu: dict[str, float] = field(default_factory=dict)
     missing: dict[str, int] = field(default_factory=dict)  # page -> HTTP status
     mix_pages: int = 0
     mix_wall: float = 0.0
@@ -245,17 +248,41 @@ class Fetcher:
             self.conn = None
 
 
+def server_pids(pid: int) -> list[int]:
+    """The gunicorn master and its workers."""
+    pids = [pid]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == pid:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return pids
+
+
 def measure_single(port: int, cookies: dict[str, str], mix: list[Page], *,
-                   repeat: int) -> Figures:
+                   repeat: int, server_pid: int | None = None) -> Figures:
     figures = Figures()
     fetcher = Fetcher(port, cookies)
+    pids = server_pids(server_pid) if server_pid else []
+    # What the idle server burns (the master's loop, workers' heartbeats) is not the pages'.
+    idle_from = sum(_process_cpu(p) for p in pids)
+    time.sleep(3)
+    idle_rate = (sum(_process_cpu(p) for p in pids) - idle_from) / 3
     for page in mix:
         first = fetcher.get(page)  # warms caches and the template loader
         if first.status != 200:
             figures.missing[page.name] = first.status
             continue
-        times = [fetcher.get(page).seconds for _ in range(repeat)]
+        # /healthz costs about one clock tick of CPU: more requests to measure it at all.
+        times_n = repeat * 4 if page.path == "/healthz" else repeat
+        cpu_before, started = sum(_process_cpu(p) for p in pids), time.perf_counter()
+        times = [fetcher.get(page).seconds for _ in range(times_n)]
         figures.single[page.name] = statistics.median(times)
+        if pids:
+            used = sum(_process_cpu(p) for p in pids) - cpu_before
+            used -= idle_rate * (time.perf_counter() - started)
+            figures.cpu[page.name] = max(used, 0.0) / times_n
     fetcher.close()
     return figures
 
@@ -297,9 +324,13 @@ def measure_mix(port: int, cookies: dict[str, str], mix: list[Page], figures: Fi
 
 def report(figures: Figures, out: Any, *, clients: int) -> None:
     health = figures.single.get("healthz") or float("nan")
-    out.write(f"\nOne client, median of each page (ratio to /healthz {health * 1000:.1f} ms)\n")
+    health_cpu = figures.cpu.get("healthz") or float("nan")
+    out.write(f"\nOne client, median of each page (ratio to /healthz {health * 1000:.1f} ms); "
+              f"server CPU per request (ratio to /healthz {health_cpu * 1000:.1f} ms)\n")
     for name, seconds in figures.single.items():
-        out.write(f"  {name:28s} {seconds * 1000:8.1f} ms {seconds / health:7.1f}x\n")
+        cpu = figures.cpu.get(name, float("nan"))
+        out.write(f"  {name:28s} {seconds * 1000:8.1f} ms {seconds / health:7.1f}x   cpu "
+                  f"{cpu * 1000:6.1f} ms {cpu / health_cpu:6.1f}x\n")
     for name, status in figures.missing.items():
         out.write(f"  {name:28s} not measured (HTTP {status})\n")
     rate = figures.mix_pages / figures.mix_wall if figures.mix_wall else 0.0
@@ -376,7 +407,8 @@ def run_web_benchmark(*, mine: int, others: int, clients: int, repeat: int, loop
         subprocess.run([*manage, "bigin_sync"], env=env, check=True, cwd=root,
                        capture_output=True)
         mix = pages(run=seeded["run"], owner=seeded["owner"], day=seeded["day"], mine=mine)
-        figures = measure_single(port, seeded["cookies"], mix, repeat=repeat)
+        figures = measure_single(port, seeded["cookies"], mix, repeat=repeat,
+                                 server_pid=server.pid)
         measured = [p for p in mix if p.name in figures.single]
         measure_mix(port, seeded["cookies"], measured, figures, clients=clients, loops=loops,
                     deadline_s=600)
