@@ -18,13 +18,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from bigin_ui.bigin.errors import BiginError
+from bigin_ui.bigin.errors import BiginError, CreditsExhausted, OAuthError, ScopeError
 from bigin_ui.queue.attempts import settle
 from bigin_ui.queue.context import RunContext, entry_key_field, lease_seconds
 from bigin_ui.queue.models import Row, RowEvent
 from bigin_ui.queue.references import iter_row_refs, resolve_refs
 from bigin_ui.queue.search import search_unique, unique_value
-from bigin_ui.queue.send import write
+from bigin_ui.queue.send import stop_reason, write
 
 MAX_SENDS = 4  # after this many sends with lost answers, a person decides
 
@@ -126,10 +126,18 @@ def _reconcile_by_search(ctx: RunContext, module: str, claim: str, rows: list[Ro
     for pass_number in (1, 2):
         missing: list[tuple[Row, str, str]] = []
         for row, field, value in pending:
+            if ctx.stopped:
+                settle(claim=claim, updates={row.pk: {"status": Row.Status.UNKNOWN}})
+                continue
             try:
                 matches = search_unique(ctx, module, row, field, value)
-            except BiginError:
+            except BiginError as exc:
                 settle(claim=claim, updates={row.pk: {"status": Row.Status.UNKNOWN}})
+                if isinstance(exc, (OAuthError, CreditsExhausted, ScopeError)):
+                    # No search can work until this is fixed: stop, and leave the rows
+                    # unknown for the next Submit instead of wearing them out to "review".
+                    ctx.refused = True
+                    ctx.stop(stop_reason(exc))
                 continue
             if len(matches) == 1:
                 bigin_id = str(matches[0]["id"])

@@ -127,3 +127,37 @@ def test_a_slow_accounts_server_pauses_the_run_and_refreshes_stay_few(
     finally:
         accounts.close()
     print(f"slow accounts: {accounts.token_hits} token requests for 8 submits")
+
+
+def test_without_a_token_unknown_rows_stay_unknown_for_the_next_submit(
+        synced, staff, settings, fast_retries):
+    # Reconciling needs searches; with no token none can run. That is no evidence about the
+    # rows, so they must not be worn out to "needs review": the run stops, they wait.
+    accounts = Hostile(synced.base_url)
+    accounts.token_delay = 2.5
+    point_app_at(settings, accounts, synced.base_url)
+    settings.BIGIN_READ_TIMEOUT = 1.0
+    try:
+        row = Row.objects.create(module="Contacts", owner=staff, status=Row.Status.UNKNOWN,
+                                 send_count=1, payload={"Last_Name": "Lost",
+                                                        "Email": "lost@example.com"})
+        run = start_run(user=staff, owner=staff)
+        run.refresh_from_db()
+        row.refresh_from_db()
+        assert run.status == SubmissionRun.Status.STOPPED and "access token" in run.message
+        assert (row.status, row.run_id) == (Row.Status.UNKNOWN, None)
+        assert accounts.token_hits <= 2
+        # Once tokens come again, the next Submit settles it.
+        accounts.token_delay = 0
+        settings.BIGIN_READ_TIMEOUT = 10.0
+        from bigin_ui.bigin import auth
+
+        auth_pause, auth.FAILURE_PAUSE_SECONDS = auth.FAILURE_PAUSE_SECONDS, 0.0
+        try:
+            start_run(user=staff, owner=staff)
+        finally:
+            auth.FAILURE_PAUSE_SECONDS = auth_pause
+        row.refresh_from_db()
+        assert row.status == Row.Status.CREATED, (row.status, row.last_problem)
+    finally:
+        accounts.close()
