@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,6 +65,11 @@ def user_index() -> dict[str, str | None]:
             index[folded] = None if folded in index and index[folded] != user.bigin_id else (
                 user.bigin_id)
     return index
+
+
+def _once(lookup: Callable[..., Any] | None) -> Callable[..., Any] | None:
+    """A lookup answered once per argument for the life of one import's checker."""
+    return None if lookup is None else functools.cache(lookup)
 
 
 class LineData(MultiValueDict):
@@ -142,9 +147,17 @@ class LineChecker:
         # The person's own context, with date/times read in the zone the import states, and
         # numbers in the canonical "1234.5" the cells were turned into (not the person's own
         # convention, which may be the decimal comma).
-        self.ctx = dataclasses.replace(form_context(owner), time_zone=options.zone,
-                                       decimal_separator=".")
+        ctx = form_context(owner)
+        # What a reference names (a queued row, a Bigin record) is asked once per import, as
+        # the lookup cells are (ValueResolver): without it every line naming the same
+        # company costs queries. Queueing checks again that the rows are still there.
+        self.ctx = dataclasses.replace(
+            ctx, time_zone=options.zone, decimal_separator=".",
+            row_module=_once(ctx.row_module), describe_row=_once(ctx.describe_row),
+            record_name=_once(ctx.record_name), record_module=_once(ctx.record_module))
         self.validation = validation_context(owner)  # row:N only among rows they may see
+        self.validation.pending_row_ids = _once(self.validation.pending_row_ids)
+        self.validation.row_module = _once(self.validation.row_module)
         self.metas = {f.api_name: f for f in mappable_fields(module)}
         self.column_of = {api: index for index, api in self.mapping.items()}
         self.resolver = resolver or ValueResolver(owner=owner)

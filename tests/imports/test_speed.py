@@ -116,3 +116,36 @@ def test_queries_do_not_grow_with_the_lines(tmp_path, user, settings):
     assert many[0] <= few[0] + 2 * extra_batches, (few, many)
     assert many[1] <= few[1] + 9 * extra_batches, (few, many)
     assert few[0] <= 25 and few[1] <= 25, few
+
+
+def test_references_are_looked_up_once_per_import_not_per_line(tmp_path, user, settings):
+    """Every line naming the same queued company (row:N) checks it once per import; the
+    queueing checks it again, per batch, in case it went away meanwhile."""
+    from bigin_ui.queue.models import Row
+
+    settings.BIGIN_IMPORT_DIR = tmp_path / "uploads"
+    for module in ("Contacts", "Accounts"):
+        store_module(module=module, fields=catalog.base_fields(module), layouts=[], tags=[])
+    company = Row.objects.create(module="Accounts", owner=user,
+                                 payload={"Account_Name": "Fair Trade Ltd"})
+    counts = []
+    for lines in (100, 2100):
+        path = tmp_path / f"people-{lines}.csv"
+        rows = ["First Name,Last Name,Company Name"]
+        rows += [f"Ann{i},Bench {i},row:{company.pk}" for i in range(lines)]
+        path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        imp = create_import(path=path, file_name=path.name, module="Contacts",
+                            created_by=user, owner=user, origin="cli")
+        assert imp.mapping == {"0": "First_Name", "1": "Last_Name", "2": "Account_Name"}
+        with CaptureQueriesContext(connection) as checking:
+            imp = check_import(import_id=imp.pk)
+        assert (imp.lines_good, imp.lines_bad) == (lines, 0)
+        with CaptureQueriesContext(connection) as queueing:
+            imp = queue_import(import_id=imp.pk)
+        assert imp.rows_queued == lines
+        counts.append((len(checking), len(queueing)))
+    few, many = counts
+    # Queueing also checks the company is still visible (one statement per batch) and links
+    # each row to it (bulk_create: up to three statements per 1,000 links on SQLite).
+    assert many[0] <= few[0] + 2 * 2, counts
+    assert many[1] <= few[1] + 13 * 2, counts
