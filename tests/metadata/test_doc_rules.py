@@ -194,3 +194,22 @@ def test_under_the_point_convention_groups_of_three_are_read():
         parse_typed_number("1,23,456", separator=".")
     with pytest.raises(FieldInvalid):
         parse_typed_number("1e3", separator=".")
+
+
+@pytest.mark.parametrize(("typed", "separator", "read"), [
+    ("2,500", ".", 2500), ("2.500", ",", 2500), ("2500", ",", 2500), ("-12", ".", -12)])
+def test_a_whole_number_follows_the_convention(typed, separator, read):
+    from bigin_ui.metadata.formfields import TypedIntegerField
+
+    assert TypedIntegerField(separator=separator).clean(typed) == read
+
+
+@pytest.mark.parametrize(("typed", "separator"), [
+    ("2.5", "."), ("2,5", ","), ("1_000", "."), ("2.500", "."), ("7.0", ",")])
+def test_a_whole_number_that_is_not_one_under_the_convention_is_an_error(typed, separator):
+    from django import forms
+
+    from bigin_ui.metadata.formfields import TypedIntegerField
+
+    with pytest.raises(forms.ValidationError):
+        TypedIntegerField(separator=separator).clean(typed)
