@@ -13,6 +13,7 @@ from bigin_ui.queue.problems import attach_problems
 from bigin_ui.web.forms import RowsFilterForm
 from bigin_ui.web.http import HtmxHttpRequest, cursor_args, filter_query
 from bigin_ui.web.permissions import admin_required
+from bigin_ui.web.row_display import prepare_rows
 
 
 @require_GET
@@ -26,6 +27,7 @@ def all_rows(request: HtmxHttpRequest) -> HttpResponse:
     rows = form.filters().apply(Row.objects.prefetch_related("owner"))  # see review()
     page = keyset_page(rows, **cursor_args(request))
     attach_problems(page.object_list)
+    prepare_rows(page.object_list)
     return render(request, "web/all_rows.html", {
         "filter_form": form, "page": page, "query": filter_query(request),
     })

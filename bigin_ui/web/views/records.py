@@ -33,6 +33,7 @@ from bigin_ui.roles import is_admin
 from bigin_ui.web.http import HtmxHttpRequest, cursor_args, filter_query
 from bigin_ui.web.links import record_links
 from bigin_ui.web.permissions import member_required
+from bigin_ui.web.row_display import prepare_rows
 
 
 def run_context(run: SubmissionRun | None) -> dict[str, object]:
@@ -83,6 +84,7 @@ def my_rows(request: HtmxHttpRequest) -> HttpResponse:
         module=module if module in MODULES else "", text=text)
     page = keyset_page(filters.apply(mine), **cursor_args(request))
     attach_problems(page.object_list)
+    prepare_rows(page.object_list)
     counts = status_counts(mine)
     run = None
     run_id = request.GET.get("run", "")

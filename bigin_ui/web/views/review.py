@@ -26,6 +26,7 @@ from bigin_ui.queue.rows import RowError
 from bigin_ui.web.forms import BulkActionForm, ReviewFilterForm
 from bigin_ui.web.http import HtmxHttpRequest, cursor_args, filter_query
 from bigin_ui.web.permissions import admin_required
+from bigin_ui.web.row_display import prepare_rows
 from bigin_ui.web.views.records import run_context
 
 MAX_GROUP_ACTION = 5000
@@ -49,6 +50,7 @@ def review(request: HtmxHttpRequest) -> HttpResponse:
     # on the status index and make it sort every row needing attention.
     page = keyset_page(rows.prefetch_related("owner"), **cursor_args(request))
     attach_problems(page.object_list)
+    prepare_rows(page.object_list)
     # A cause group is one module (and names the field Bigin complained about), so "set a
     # field" works on a group's page without filtering by module as well.
     cause = cause_filter(filters.cause) if filters.cause else {}

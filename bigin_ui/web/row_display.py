@@ -1,0 +1,69 @@
+"""What the list pages print for each row, worked out in one pass over the page.
+
+A list page shows 50 rows; done in the template, each row cost four includes, a ``{% url %}``,
+a ``date`` filter and a dozen variable lookups, about half of the page's server CPU. Here each
+row gets plain strings instead, computed as the templates used to compute them (never marked
+safe: the templates escape them like any other text). The Bigin links stay with the bigin_url
+tag, which builds the page's links once and only when a row has a Bigin ID.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.text import Truncator
+
+from bigin_ui.web import wording
+
+# The record's name field per module; Tasks, Calls and others show their Subject.
+_NAME_FIELDS = {"Accounts": "Account_Name", "Pipelines": "Deal_Name",
+                "Products": "Product_Name", "Events": "Event_Title"}
+
+
+def _text(payload: dict[str, Any], field: str) -> str:
+    """A payload value as ``{{ value }}`` prints it: nothing when missing, else localized."""
+    if field not in payload:
+        return ""
+    return str(localize(payload[field]))
+
+
+def record_name(module: str, payload: Any) -> str:
+    """The row's name as Bigin would show it (what the list templates print)."""
+    p = payload if isinstance(payload, dict) else {}
+    if module == "Contacts":
+        first = p.get("First_Name") or ""
+        return f"{localize(first) if first else ''} {_text(p, 'Last_Name')}"
+    if module in _NAME_FIELDS:
+        return _text(p, _NAME_FIELDS[module])
+    return Truncator(str(p.get("Subject") or "(no subject)")).chars(60)
+
+
+def prepare_rows(rows: Iterable[Any]) -> None:
+    """Sets on each row: ``detail_url``, ``ref`` (its number), ``display_name``,
+    ``status_text``, ``hold_text``, ``module_text``, ``kind_text``, ``entered`` (created, in
+    the current time zone) and ``problem_text``."""
+    rows = list(rows)
+    if not rows:
+        return
+    # One reverse() for the page; each row's pk goes where the placeholder's digits were.
+    marker = 987654321
+    detail = reverse("row_detail", args=[marker]).split(str(marker))
+    zone = timezone.get_current_timezone()
+    for row in rows:
+        ref = str(row.pk)
+        row.ref = ref
+        row.detail_url = ref.join(detail)
+        row.display_name = record_name(row.module, row.payload)
+        row.status_text = row.get_status_display()
+        row.hold_text = row.get_hold_display() if row.hold else ""
+        row.module_text = wording.module_label(row.module)
+        row.kind_text = wording.singular_label(row.module).lower()
+        moment = timezone.localtime(row.created_at, zone) if timezone.is_aware(
+            row.created_at) else row.created_at
+        row.entered = f"{moment:%Y-%m-%d %H:%M}"
+        problem = getattr(row, "problem", "")
+        row.problem_text = wording.connection_problem(problem) if problem else ""
