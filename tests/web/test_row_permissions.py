@@ -30,7 +30,10 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "discard": {"pending": AO, **dict.fromkeys(HELD, AO), "failed": AO, "unknown": {A},
                 "needs_review": {A}},
     "link": {"failed": AO, "held_exists": AO, "held_duplicate": AO, "pending": {A},
-             "held_invalid": {A}, "held_waiting": {A}, "unknown": {A}, "needs_review": {A}},
+             "held_invalid": {A}, "held_waiting": {A}, "unknown": {A}, "needs_review": {A},
+             # Issue 10: "Admins can see and act on rows in every state"; a row whose
+             # reconciling worker died may be marked as the record an admin found in Bigin.
+             "reconciling": {A}},
     "allow": {"held_duplicate": AO},
 }
 ROLES = ["admin", "owner", "stranger", "no_role"]
