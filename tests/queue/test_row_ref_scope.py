@@ -76,8 +76,9 @@ def test_a_redraw_does_not_show_another_persons_label(world, sales_client):
     missing = sales_client.get("/records/Contacts/new/", {
         "_partial": "1", "Account_Name": f"row:{world['missing']}"}).content.decode()
     assert "Secret Company" not in theirs
-    assert f"row:{world['theirs'].pk} (no longer usable)" in theirs
-    assert f"row:{world['missing']} (no longer usable)" in missing
+    # Another person's row is labelled exactly as a row that does not exist.
+    assert f"a queued row that is no longer usable (row:{world['theirs'].pk})" in theirs
+    assert f"a queued row that is no longer usable (row:{world['missing']})" in missing
     mine = sales_client.get("/records/Contacts/new/", {
         "_partial": "1", "Account_Name": f"row:{world['mine'].pk}"}).content.decode()
     assert "My Company" in mine
