@@ -173,7 +173,12 @@ def test_the_page_query_reads_rows_in_index_order(rows, sales_client, admin_clie
                 if "TEMP B-TREE FOR ORDER BY" in how:
                     # Not behind a join either: joined, SQLite loses the early stop and sorts
                     # every match.
-                    assert len(how.splitlines()) == 2, (url, sql, how)
+                    # A correlated scalar subquery in the select list (the review's owner
+                    # name) is not a join: it reads one user by primary key per listed row.
+                    lines = [line for line in how.splitlines()
+                             if not line.startswith("CORRELATED SCALAR SUBQUERY")
+                             and not re.match(r"SEARCH U\d USING INTEGER PRIMARY KEY", line)]
+                    assert len(lines) == 2, (url, sql, how)
                     assert re.search(r"USING INDEX row_status_created \(status=\?", how), (
                         url, sql, how)
 
