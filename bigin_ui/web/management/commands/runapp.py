@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -36,6 +37,9 @@ class Command(BaseCommand):
         host, port = options["host"], options["port"]
         shown_host = "127.0.0.1" if host in {"0.0.0.0", "::"} else host
         base_url = f"http://{shown_host}:{port}"
+        # Another server on the port would answer our start-up check, and the banner would
+        # then point at it while our own web server fails to bind: refuse before starting.
+        port_in_use(host, port)
         env = os.environ.copy()
         env.setdefault("BIGIN_SANDBOX_URL", f"{base_url}/sandbox")
         settings.BIGIN_SANDBOX_URL = env["BIGIN_SANDBOX_URL"]
@@ -140,3 +144,17 @@ class Command(BaseCommand):
             lines += [f"  {lg.username} / {lg.password}   ({lg.role})" for lg in logins]
         lines += ["Press Ctrl-C to stop the web server and the worker.", ""]
         self.stdout.write("\n".join(lines))
+
+
+def port_in_use(host: str, port: int) -> None:
+    """Raise a CommandError that says so when ``host:port`` cannot be listened on."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As gunicorn does, so a port left in TIME_WAIT by a stopped server counts as free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CommandError(
+                f"Cannot listen on {host}:{port} ({exc.strerror}): another server is using "
+                f"it. Stop it, or start on another port with --port.") from None
