@@ -103,6 +103,21 @@ def day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+def by_owner_and_dates(rows: QuerySet[Row], *, owner: str, date_from: dt.date | None,
+                       date_to: dt.date | None) -> QuerySet[Row]:
+    """The owner (username) and entry-date filters every row list offers; empty ones filter
+    nothing."""
+    if owner:
+        rows = rows.filter(owner__username=owner)
+    # Bounds on created_at itself (not created_at__date, a function of the column) so the
+    # database reads a range of the index on it.
+    if date_from:
+        rows = rows.filter(created_at__gte=day_start(date_from))
+    if date_to and date_to < dt.date.max:
+        rows = rows.filter(created_at__lt=day_start(date_to + dt.timedelta(days=1)))
+    return rows
+
+
 @dataclass
 class RowFilters:
     """What the row lists filter by; empty values filter nothing."""
@@ -121,14 +136,8 @@ class RowFilters:
             rows = rows.filter(status=self.status)
         if self.module:
             rows = rows.filter(module=self.module)
-        if self.owner:
-            rows = rows.filter(owner__username=self.owner)
-        # Bounds on created_at itself (not created_at__date, a function of the column) so the
-        # database reads a range of the index on it.
-        if self.date_from:
-            rows = rows.filter(created_at__gte=day_start(self.date_from))
-        if self.date_to and self.date_to < dt.date.max:
-            rows = rows.filter(created_at__lt=day_start(self.date_to + dt.timedelta(days=1)))
+        rows = by_owner_and_dates(rows, owner=self.owner, date_from=self.date_from,
+                                  date_to=self.date_to)
         if self.text.strip():
             rows = rows.filter(text_query(self.text))
         return rows

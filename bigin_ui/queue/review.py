@@ -16,6 +16,7 @@ from django.utils import timezone
 from bigin_ui.metadata.forms import RecordForm
 from bigin_ui.metadata.schema import get_schema
 from bigin_ui.queue.entry import entry_exclusions, form_context, validation_context
+from bigin_ui.queue.listing import by_owner_and_dates
 from bigin_ui.queue.models import Row, RowEvent
 from bigin_ui.queue.permissions import ALLOW, LINK, may, refusal
 from bigin_ui.queue.revalidate import problems_for
@@ -52,14 +53,8 @@ class ReviewFilters:
             rows = rows.filter(error_code=self.error_code)
         if self.field:
             rows = rows.filter(error_field=self.field)
-        if self.owner:
-            rows = rows.filter(owner__username=self.owner)
-        # Bounds on created_at itself (not created_at__date, a function of the column) so
-        # the database can use the index on it.
-        if self.date_from:
-            rows = rows.filter(created_at__gte=day_start(self.date_from))
-        if self.date_to and self.date_to < dt.date.max:
-            rows = rows.filter(created_at__lt=day_start(self.date_to + dt.timedelta(days=1)))
+        rows = by_owner_and_dates(rows, owner=self.owner, date_from=self.date_from,
+                                  date_to=self.date_to)
         if self.text:
             in_payload = Q()
             for spelling in json_spellings(self.text):
@@ -82,11 +77,6 @@ def json_spellings(text: str) -> set[str]:
     them as they are.
     """
     return {json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]}
-
-
-def day_start(day: dt.date) -> dt.datetime:
-    """Midnight at the start of ``day`` in the current time zone."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def attention_rows() -> QuerySet[Row]:
