@@ -105,8 +105,16 @@ def start_run(
 
 
 def _enqueue(run_id: int, task: object) -> None:
+    from bigin_ui.queue.engine import stale_after
+    from bigin_ui.queue.tasks import schedule_watch
+
     result = task.enqueue(run_id=run_id)  # type: ignore[attr-defined]
     SubmissionRun.objects.filter(pk=run_id).update(task_id=str(result.id)[:64])
+    # A second chain of watches, queued from here rather than by a worker: the worker's own
+    # chain breaks if it is killed after taking a watch and before queueing the next one
+    # (seen in the chaos test when SQLite's write lock held that worker up). Two chains at
+    # different times keep the run watched; a resume claims the run, so two never both send.
+    schedule_watch(run_id, after=stale_after() * 1.5)
 
 
 def run_progress(run: SubmissionRun) -> dict[str, int]:
