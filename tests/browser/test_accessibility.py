@@ -12,6 +12,7 @@ from bigin_ui.metadata.schema import MODULES
 from bigin_ui.queue.models import Row
 from bigin_ui.queue.rows import create_row
 from bigin_ui.queue.runs import start_run
+from tests.browser.screens import snap
 
 pytestmark = pytest.mark.browser
 
@@ -79,6 +80,7 @@ def test_a_sales_persons_pages_pass_axe(synced, live_server, page, log_in, sales
     check(page, f"{live_server.url}/records/", problems)
     check(page, f"{live_server.url}/rows/{row.pk}/", problems)
     check(page, f"{live_server.url}/profile/", problems)
+    snap(page, "profile")
     run = start_run(user=sales_login, owner=sales_login)
     check(page, f"{live_server.url}/runs/{run.pk}/", problems)
     check(page, f"{live_server.url}/records/?run={run.pk}", problems)
@@ -89,9 +91,12 @@ def test_an_admins_pages_pass_axe(synced, live_server, page, log_in, sales_login
     problems: dict[str, list[str]] = {}
     row, _created = some_rows(sales_login)
     log_in(admin_login)
+    shots = {"/rows/": "all-rows", "/imports/new/": "import-upload", "/sandbox/": "sandbox"}
     for path in ("/review/", "/rows/", "/settings/connection/", "/imports/new/",
-                 f"/rows/{row.pk}/"):
+                 f"/rows/{row.pk}/", "/sandbox/"):
         check(page, f"{live_server.url}{path}", problems)
+        if path in shots:
+            snap(page, shots[path])
     assert problems == {}
 
 
