@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Subquery
 
 from bigin_ui.metadata.fields import (
     FieldMeta,
@@ -108,17 +111,47 @@ _cache: dict[str, tuple[str, ModuleSchema]] = {}
 _lock = threading.Lock()
 
 
+def _cached(module: str, fingerprint: str) -> ModuleSchema | None:
+    with _lock:
+        cached = _cache.get(module)
+        return cached[1] if cached and cached[0] == fingerprint else None
+
+
+def _load(module: str) -> ModuleSchema:
+    row = ModuleMetadata.objects.filter(module=module).first()
+    if row is None:
+        raise MetadataMissing(module)
+    schema = build_schema(row)
+    with _lock:
+        _cache[module] = (row.fingerprint, schema)
+    return schema
+
+
 def get_schema(module: str) -> ModuleSchema:
     if module not in MODULES:
         raise UnknownModule(module)
     row = ModuleMetadata.objects.filter(module=module).only("fingerprint").first()
     if row is None:
         raise MetadataMissing(module)
-    with _lock:
-        cached = _cache.get(module)
-        if cached and cached[0] == row.fingerprint:
-            return cached[1]
-    schema = build_schema(ModuleMetadata.objects.get(pk=row.pk))
-    with _lock:
-        _cache[module] = (row.fingerprint, schema)
-    return schema
+    return _cached(module, row.fingerprint) or _load(module)
+
+
+def schema_at(module: str, fingerprint: str | None) -> ModuleSchema | None:
+    """The module's schema as of ``fingerprint``, which the caller read along with its own
+    rows (a subquery in a statement it makes anyway), so that a page costs no statement of
+    its own for the metadata: the process's copy serves while its fingerprint matches, and a
+    sync in any process changes the fingerprint, so the next page reads the new metadata once.
+    None when the module has no metadata."""
+    if not fingerprint or module not in MODULES:
+        return None
+    try:
+        return _cached(module, fingerprint) or _load(module)
+    except MetadataMissing:
+        return None
+
+
+def metadata_version(module_ref: Any) -> Subquery:
+    """The synced metadata's fingerprint for the module ``module_ref`` names (an OuterRef),
+    as a subquery to annotate a statement with (see schema_at)."""
+    return Subquery(ModuleMetadata.objects.filter(module=module_ref)
+                    .values("fingerprint")[:1])

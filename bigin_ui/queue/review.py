@@ -10,11 +10,11 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from bigin_ui.metadata.forms import RecordForm
-from bigin_ui.metadata.schema import get_schema
+from bigin_ui.metadata.schema import get_schema, metadata_version, schema_at
 from bigin_ui.queue.entry import entry_exclusions, form_context, validation_context
 from bigin_ui.queue.listing import by_owner_and_dates
 from bigin_ui.queue.models import Row, RowEvent
@@ -97,25 +97,46 @@ def cause_filter(key: str) -> dict[str, str]:
             "module": module}
 
 
-def cause_label(item: dict[str, Any]) -> str:
+def cause_label(item: dict[str, Any], field_label: str = "") -> str:
     if item["hold"]:
         return dict(Row.Hold.choices).get(item["hold"], item["hold"])
     if item["error_code"]:
-        on = f" on {item['error_field']}" if item["error_field"] else ""
+        name = field_label or item["error_field"]
+        on = f" on {name}" if name else ""
         return f"{item['error_code']}{on}"
     return dict(Row.Status.choices).get(item["status"], item["status"])
 
 
 def cause_groups(rows: QuerySet[Row]) -> list[dict[str, Any]]:
-    """'14 rows: INVALID_DATA on Stage' style groups, biggest first."""
+    """'14 rows: INVALID_DATA on Stage' style groups, biggest first.
+
+    Bigin's errors name a field by its API name; a group names it by its label in Bigin
+    ("Company Name"), keeping the API name as ``field_api`` when the two differ. The labels
+    come from the process's copy of the metadata, checked against the fingerprint this same
+    statement reads per group (a subquery on the metadata table): no statement of their own.
+    """
     groups = []
     for item in (
         rows.values("status", "hold", "error_code", "error_field", "module")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk"), metadata_version=metadata_version(OuterRef("module")))
         .order_by("-n")[:50]
     ):
-        groups.append({**item, "key": cause_key(item), "label": cause_label(item)})
+        label = ""
+        if item["error_field"]:
+            schema = schema_at(item["module"], item["metadata_version"])
+            meta = schema.get(item["error_field"]) if schema is not None else None
+            label = meta.label if meta is not None and meta.label else ""
+        groups.append({**item, "key": cause_key(item), "label": cause_label(item, label),
+                       "field_label": label or item["error_field"],
+                       "field_api": item["error_field"] if label and label != item[
+                           "error_field"] else ""})
     return groups
+
+
+def field_labels(groups: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
+    """(module, API name) → label, for the listed rows whose problem names a group's field."""
+    return {(g["module"], g["error_field"]): g["field_label"] for g in groups
+            if g["error_field"]}
 
 
 @dataclass

@@ -204,9 +204,77 @@ def test_groups_read_as_counts_of_one_cause(admin_client, sales_user, offline):
     html = admin_client.get(reverse("review")).content.decode()
     groups = text_of(html.split('data-testid="cause-groups"')[1].split("</ul>")[0])
     assert "3 rows: INVALID_DATA on Stage (Pipelines)" in groups
-    assert "1 row: MANDATORY_NOT_FOUND on Last_Name (Contacts)" in groups
+    # Named by its label in Bigin, the API name Bigin's error used beside it (issue 12).
+    assert "1 row: MANDATORY_NOT_FOUND on Last Name (Contacts · Last_Name)" in groups
     assert "1 row: Possible duplicate (Contacts)" in groups
     assert groups.index("3 rows") < groups.index("1 row")
+
+
+def cause_groups_html(client) -> str:
+    html = client.get(reverse("review")).content.decode()
+    return html.split('data-testid="cause-groups"')[1].split("</ul>")[0]
+
+
+def relabel(**labels: str) -> None:
+    """Store Contacts metadata whose fields carry these labels, as a sync would."""
+    from bigin_ui.metadata.services import store_module
+    from tests.factories import contacts_fields
+
+    store_module(module="Contacts", layouts=[], tags=[], fields=[
+        {**f, "field_label": labels[f["api_name"]]} if f["api_name"] in labels else f
+        for f in contacts_fields()])
+
+
+def test_a_group_names_the_field_by_its_label_in_bigin(admin_client, sales_user, offline):
+    relabel(Account_Name="Company Name")
+    make_row(sales_user, error_code="INVALID_DATA", error_field="Account_Name",
+             error_message="invalid data")
+    html = admin_client.get(reverse("review")).content.decode()
+    groups = text_of(html.split('data-testid="cause-groups"')[1].split("</ul>")[0])
+    assert "1 row: INVALID_DATA on Company Name (Contacts · Account_Name)" in groups
+    assert "on Account_Name" not in groups
+    # The row's own problem names the field the same way.
+    [problem] = re.findall(r'data-testid="problem">(.*?)</td>', html, re.S)
+    assert "(Bigin: INVALID_DATA on Company Name)" in text_of(problem)
+
+
+def test_a_field_without_metadata_keeps_its_api_name(admin_client, sales_user, offline):
+    make_row(sales_user, module="Pipelines", payload={"Deal_Name": "D"},
+             error_code="INVALID_DATA", error_field="Closing_Date")
+    make_row(sales_user, error_code="INVALID_DATA", error_field="Not_A_Field")
+    groups = text_of(cause_groups_html(admin_client))
+    assert "1 row: INVALID_DATA on Closing_Date (Pipelines)" in groups
+    assert "1 row: INVALID_DATA on Not_A_Field (Contacts)" in groups
+
+
+def test_a_fields_label_is_text_not_markup(admin_client, sales_user, offline):
+    relabel(Title=f"Title {SCRIPT}")
+    make_row(sales_user, error_code="INVALID_DATA", error_field="Title")
+    html = cause_groups_html(admin_client)
+    assert SCRIPT not in html
+    assert "Title &lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_a_group_follows_a_label_renamed_by_a_sync_at_no_statement_of_its_own(
+        admin_client, sales_user, offline):
+    from django.test.utils import CaptureQueriesContext
+
+    relabel(Account_Name="Company Name")
+    make_row(sales_user, error_code="INVALID_DATA", error_field="Account_Name")
+    assert "on Company Name" in text_of(cause_groups_html(admin_client))
+    # As a sync in another process would: only the database changes, this process's copy of
+    # the metadata is not told.
+    relabel(Account_Name="Organisation")
+    assert "on Organisation" in text_of(cause_groups_html(admin_client))
+    with CaptureQueriesContext(connection) as captured:
+        assert "on Organisation" in text_of(cause_groups_html(admin_client))
+    # The labels ride on the groups' own statement (the metadata's fingerprint as a
+    # subquery): once this process holds the metadata, no statement reads it separately.
+    own_reads = [q["sql"] for q in captured.captured_queries
+                 if re.match(r'SELECT [^()]* FROM "metadata_modulemetadata"', q["sql"])]
+    assert own_reads == []
+    assert any('FROM "metadata_modulemetadata"' in q["sql"] and "GROUP BY" in q["sql"]
+               for q in captured.captured_queries)
 
 
 def test_group_counts_follow_the_other_filters(admin_client, mixed):

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from bigin_ui.metadata.schema import MetadataMissing, get_schema
+from bigin_ui.metadata.schema import get_schema, schema_at
 from bigin_ui.queue.exports import csv_lines
 from bigin_ui.queue.listing import bounded_count, keyset_page, status_counts
 from bigin_ui.queue.models import SubmissionRun
@@ -23,6 +23,7 @@ from bigin_ui.queue.review import (
     bulk_set_field,
     cause_filter,
     cause_groups,
+    field_labels,
 )
 from bigin_ui.queue.rows import RowError
 from bigin_ui.web.forms import BulkActionForm, ReviewFilterForm
@@ -55,6 +56,11 @@ def review(request: HtmxHttpRequest) -> HttpResponse:
                           .values(get_user_model().USERNAME_FIELD)[:1])
     page = keyset_page(rows.annotate(owner_name=owner_name), **cursor_args(request))
     attach_problems(page.object_list)
+    # Bigin's error names a field by its API name; the groups above already know the labels.
+    labels = field_labels(groups)
+    for row in page.object_list:
+        if row.error_field:
+            row.error_field_label = labels.get((row.module, row.error_field), row.error_field)
     prepare_rows(page.object_list)
     # A cause group is one module (and names the field Bigin complained about), so "set a
     # field" works on a group's page without filtering by module as well.
@@ -62,9 +68,12 @@ def review(request: HtmxHttpRequest) -> HttpResponse:
     module = filters.module or cause.get("module", "")
     settable = []
     if module:
+        # The module's metadata as the groups read it (no statement), else read now.
+        version = next((g["metadata_version"] for g in groups if g["module"] == module), None)
         try:
-            settable = [(f.api_name, f.label) for f in get_schema(module).entry_fields]
-        except MetadataMissing:
+            schema = schema_at(module, version) or get_schema(module)
+            settable = [(f.api_name, f.label) for f in schema.entry_fields]
+        except LookupError:  # no metadata yet, or a hand-edited cause naming no module
             settable = []
     query = filter_query(request, drop=("run",))
     # Back from a bulk retry: that run's progress, and then what happened, in words.
