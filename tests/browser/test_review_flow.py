@@ -45,7 +45,7 @@ def test_an_admin_fixes_a_failed_row_in_its_form(synced, live_server, log_in, ad
     page.get_by_role("link", name="Review").click()
     expect(page.get_by_test_id("review-total")).to_have_text("3")
     expect(page.get_by_test_id("cause-groups")).to_contain_text(
-        "1 row: INVALID_DATA on Account_Name")
+        "1 row: INVALID_DATA on Company Name (Contacts · Account_Name)")
     snap(page, "review")
 
     page.select_option("#id_module", "Contacts")
@@ -90,7 +90,7 @@ def test_an_admin_fixes_a_group_with_one_value(synced, live_server, log_in, admi
     page = log_in(admin_login)
     page.goto(f"{live_server.url}/review/")
     page.get_by_test_id("cause-groups").get_by_role(
-        "link", name=re.compile("4 rows: INVALID_DATA on Account_Name")).click()
+        "link", name=re.compile("4 rows: INVALID_DATA on Company Name")).click()
     expect(page.get_by_test_id("review-total")).to_have_text("4")
     page.select_option("#bulk-action", "set_field")
     expect(page.locator("#bulk-field")).to_have_value("Account_Name")
