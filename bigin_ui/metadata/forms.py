@@ -92,18 +92,24 @@ class RecordForm(forms.Form):
                 self.fields[name].help_text += f" Sent as {sent}."
 
     def _mark_finding(self, target: str) -> None:
-        """The person pressed "Find" beside one lookup (no scripts): that one shows hits."""
-        from bigin_ui.metadata.widgets import LookupWidget
+        """The person pressed "Find" beside one lookup (no scripts): that one shows hits.
+
+        ``target`` is the name of the lookup's input: a field, a part of one (participants'
+        contacts) or a cell of a lines field ("Associated_Products-0-Product")."""
+        from bigin_ui.metadata.widgets import LinesWidget, LookupWidget
 
         for name, field in self.fields.items():
             widget = field.widget
             parts = getattr(widget, "widgets_names", None)
             if isinstance(widget, LookupWidget) and name == target:
-                widget.is_finding = True
+                widget.finding = target
+            elif isinstance(widget, LinesWidget) and target.startswith(f"{name}-"):
+                for part in widget.lookups():
+                    part.finding = target
             elif parts is not None:
                 for suffix, part in zip(parts, widget.widgets, strict=False):
                     if isinstance(part, LookupWidget) and f"{name}{suffix}" == target:
-                        part.is_finding = True
+                        part.finding = target
 
     def _recurrence_start(self) -> Any:
         """The first occurrence for the preview: the event's start or the task's due date."""

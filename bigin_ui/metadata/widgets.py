@@ -71,12 +71,15 @@ class LookupWidget(forms.Widget):
         self.name_of = name_of or (lambda module, bigin_id: None)
         self.search = search
         self.noun = noun or "record"
-        self.query = ""  # what was typed in the search box (a no-JS "Find")
+        # What was typed in each search box, by input name (a no-JS "Find"). By name because
+        # one widget draws the lookup of every line of a lines field (product lines).
+        self.queries: dict[str, str] = {}
+        self.finding = ""  # the input whose "Find" was pressed; set by the form
         self.search_module = module
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> str:
         value = data.get(name) or ""
-        self.query = str(data.get(f"{name}__q") or "").strip()
+        self.queries[name] = str(data.get(f"{name}__q") or "").strip()
         if self.module_from and data.get(self.module_from):
             self.search_module = str(data.get(self.module_from))
         getlist = getattr(data, "getlist", lambda key: [data[key]] if key in data else [])
@@ -114,14 +117,16 @@ class LookupWidget(forms.Widget):
                    "known": bool(names[ref])} for ref in refs]
         hits: list[Hit] = []
         error = ""
-        if self.query and self.search is not None and self.is_finding:
-            hits, error = self.search(self.search_module, self.query)
+        finding = bool(self.finding) and name == self.finding
+        query = self.queries.get(name, "")
+        if query and self.search is not None and finding:
+            hits, error = self.search(self.search_module, query)
         merged = context["widget"]["attrs"]  # the widget's own attrs and the layout's
         widget_id = (attrs or {}).get("id") or f"id_{name}"
         context["widget"].update(
             module=self.module, search_url=self.search_url, chosen=chosen,
             value=", ".join(refs), multiple=self.multiple, module_from=self.module_from,
-            query=self.query if self.is_finding else "", hits=hits, error=error,
+            query=query if finding else "", hits=hits, error=error,
             list_id=f"{widget_id}-list", search_id=widget_id, noun=self.noun,
             aria_label=merged.get("aria-label", ""),
             describedby=merged.get("aria-describedby", ""),
@@ -129,13 +134,14 @@ class LookupWidget(forms.Widget):
             # The form layout marks a field with errors by a class on its input; here the
             # input the person sees is the search box.
             invalid_class="is-invalid" if "is-invalid" in str(merged.get("class", "")) else "",
-            # The box shows the chosen record's name; an unknown one is described below it.
-            text=chosen[0]["label"] if chosen and chosen[0]["known"] and not self.multiple
-            and not self.is_finding else "",
+            # The box shows what is being searched for, else the chosen record's name (an
+            # unknown one is described below it), else what was typed there before another
+            # lookup's "Find" redrew the form.
+            text=query if finding else (
+                chosen[0]["label"] if chosen and chosen[0]["known"] and not self.multiple
+                else ("" if chosen and not self.multiple else query)),
         )
         return context
-
-    is_finding = False  # set by the form when the person pressed this lookup's "Find"
 
 
 class LinesWidget(forms.Widget):
@@ -149,7 +155,17 @@ class LinesWidget(forms.Widget):
         super().__init__(attrs)
         self.columns = list(columns)
 
+    def lookups(self) -> list[LookupWidget]:
+        return [c[2] for c in self.columns if isinstance(c[2], LookupWidget)]
+
+    def is_blank(self, line: dict[str, str]) -> bool:
+        # A select always has a value, so only typed columns decide whether a line is blank.
+        typed = {c[0] for c in self.columns if not isinstance(c[2], forms.Select)}
+        return not any(v for k, v in line.items() if k in typed)
+
     def value_from_datadict(self, data: Any, files: Any, name: str) -> list[dict[str, str]]:
+        """Every posted line in its place, blank ones included (the field drops those):
+        redrawn, each line keeps its place, so a lookup's search in line 2 stays in line 2."""
         lines: dict[int, dict[str, str]] = {}
         prefix = f"{name}-"
         widgets = {c[0]: c[2] for c in self.columns}
@@ -164,13 +180,10 @@ class LinesWidget(forms.Widget):
             if position is not None and column in widgets:
                 value = widgets[column].value_from_datadict(data, None, f"{prefix}{index}-{column}")
                 lines.setdefault(position, {})[column] = str(value or "").strip()
-        # A select always has a value, so only typed columns decide whether a line is blank.
-        typed = {c[0] for c in self.columns if not isinstance(c[2], forms.Select)}
         # Redrawn, the form shows as many lines as it had (one more when asked for more):
         # a failed save must not grow a blank line each time.
         self.shown_lines = len(lines) + (1 if data.get("_refresh") == "lines" else 0)
-        return [lines[i] for i in sorted(lines)
-                if any(v for k, v in lines[i].items() if k in typed)]
+        return [lines[i] for i in sorted(lines)]
 
     def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
         return not any(key.startswith(f"{name}-") for key in data)
@@ -178,10 +191,11 @@ class LinesWidget(forms.Widget):
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
         lines = list(value or []) if isinstance(value, list) else []
+        filled = sum(1 for line in lines if isinstance(line, dict) and not self.is_blank(line))
         rows = []
-        count = max(len(lines) + 1, self.blank_lines, getattr(self, "shown_lines", 0))
+        count = max(len(lines), filled + 1, self.blank_lines, getattr(self, "shown_lines", 0))
         for index in range(count):
-            line = lines[index] if index < len(lines) else {}
+            line = lines[index] if index < len(lines) and isinstance(lines[index], dict) else {}
             cells = []
             for column, label, widget in self.columns:
                 cell_name = f"{name}-{index}-{column}"
@@ -204,7 +218,9 @@ class LinesField(forms.Field):
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> list[dict[str, str]]:
-        return list(value or [])
+        widget = self.widget
+        return [line for line in value or []
+                if not (isinstance(widget, LinesWidget) and widget.is_blank(line))]
 
 
 def part_class(widget: forms.Widget) -> str:

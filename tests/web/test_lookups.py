@@ -117,3 +117,52 @@ def test_without_scripts_participants_contacts_are_found_and_added(synced, clien
         "_lookup": "Participants_contacts"}).content.decode()
     assert "Liam Carter" in again  # chosen, shown by name
     assert 'value="2034020000000489034"' in again
+
+
+def find_button(html: str, cell: str) -> str:
+    """The value of the "Find" button beside ``cell``'s search box (what the browser posts as
+    ``_lookup`` when it is pressed)."""
+    import re
+
+    buttons = re.findall(r'<button[^>]*name="_lookup" value="([^"]*)"', html)
+    assert cell in buttons, buttons
+    return cell
+
+
+def test_without_scripts_find_works_in_a_product_line_and_keeps_what_was_typed(
+        synced, client, django_user_model):
+    from bigin_ui.queue.models import Row
+    from tests.formpost import posted
+
+    client.force_login(sales(django_user_model, "nojs4"))
+    page = client.get("/records/Pipelines/new/").content.decode()
+    # What a browser without scripts posts: the form as drawn, what the person typed, and the
+    # pressed "Find" button of the second product line.
+    data = posted(page)
+    data["Deal_Name"] = "Safari for two"
+    data["Associated_Products-0-Quantity"] = "3"
+    data["Associated_Products-1-Product__q"] = "Safari"
+    data["Associated_Products-1-Quantity"] = "2"
+    data["_lookup"] = find_button(page, "Associated_Products-1-Product")
+    found = client.post("/records/Pipelines/new/", data)
+    html = found.content.decode()
+    assert found.status_code == 200
+    assert not Row.objects.exists()  # a search is not a save
+    assert ('name="Associated_Products-1-Product__pick" value="2034020000000489200"' in html)
+    assert "African Safari Adventure" in html
+    # Only the line whose Find was pressed lists matches; what was typed is still there.
+    assert "Associated_Products-0-Product__pick" not in html
+    again = posted(html)
+    assert again["Deal_Name"] == "Safari for two"
+    assert again["Associated_Products-0-Quantity"] == "3"
+    assert again["Associated_Products-1-Product__q"] == "Safari"
+    assert again["Associated_Products-1-Quantity"] == "2"
+    # The person ticks the match and saves.
+    again["Associated_Products-1-Product__pick"] = "2034020000000489200"
+    again["Associated_Products-0-Quantity"] = ""
+    again["save"] = "1"
+    saved = client.post("/records/Pipelines/new/", again)
+    assert saved.status_code == 302, saved.content.decode()[:3000]
+    [line] = Row.objects.get().payload["Associated_Products"]
+    assert line["Product"] == {"id": "2034020000000489200"}
+    assert line["Quantity"] == 2
