@@ -19,6 +19,7 @@ from typing import Any
 from django import forms
 
 from bigin_ui.metadata.fields import FieldMeta
+from bigin_ui.metadata.schema import ANY_RELATED
 from bigin_ui.metadata.validation import (
     INTEGER_MAX,
     INTEGER_MIN,
@@ -435,7 +436,8 @@ class RelatedToKind(LookupKind):
     module_from = "$se_module"
 
     def target_module(self, meta: FieldMeta) -> str:
-        return "Contacts"
+        # While "$se_module" is empty, the search covers every module it may name.
+        return ANY_RELATED
 
 
 class MultiLookupKind(LookupKind):

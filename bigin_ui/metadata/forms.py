@@ -129,7 +129,9 @@ class RecordForm(forms.Form):
             label="Related module", required=False,
             choices=[("", "---------")] + [(m, RELATED_MODULE_LABELS[m])
                                           for m in RELATED_MODULES],
-            help_text="The module of the record in Related To. Left empty, Bigin finds it.",
+            help_text="The module of the record in Related To. Left empty, the search covers "
+                      "contacts, companies, pipeline records and products, and picking a record "
+                      "sets it.",
         )
         self.fields["$se_module"] = field
         # Keep it beside Related_To in the rendered order.

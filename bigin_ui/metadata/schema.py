@@ -20,6 +20,9 @@ from bigin_ui.metadata.models import ModuleMetadata
 MODULES: tuple[str, ...] = (
     "Contacts", "Accounts", "Pipelines", "Products", "Tasks", "Events", "Calls",
 )
+# Searched for a Related To lookup while no related module is chosen: every module a task,
+# event or call may relate to (validation.RELATED_MODULES).
+ANY_RELATED = "any"
 MODULE_LABELS: dict[str, str] = {
     "Contacts": "Contacts",
     "Accounts": "Companies",

@@ -11,12 +11,16 @@ from django.db.models import Q
 from bigin_ui.bigin.errors import BiginError
 from bigin_ui.connection.services import build_client
 from bigin_ui.metadata.models import RecordName
-from bigin_ui.metadata.schema import NAME_FIELDS
+from bigin_ui.metadata.schema import ANY_RELATED, NAME_FIELDS
+from bigin_ui.metadata.validation import RELATED_MODULES
 from bigin_ui.queue.entry import referable_rows, row_label
 from bigin_ui.queue.models import Row
 
 MIN_QUERY = 2
 LIMIT = 10
+# Per module when one search covers every module Related To may name (four Bigin searches,
+# one list): enough to find a record by a few letters, short enough to read.
+ANY_LIMIT = 5
 # Queued rows worth offering: not yet in Bigin (created ones are found by Bigin's search).
 OFFERED = [Row.Status.PENDING, Row.Status.FAILED, Row.Status.SENDING, Row.Status.UNKNOWN,
            Row.Status.RECONCILING, Row.Status.NEEDS_REVIEW]
@@ -79,6 +83,23 @@ def record_module(*, bigin_id: str) -> str | None:
 
 
 def search_records(*, module: str, query: str, user: AbstractBaseUser) -> LookupResult:
+    """Queued rows and Bigin records of ``module`` whose name contains ``query``; for
+    ANY_RELATED, of every module a Related To may name, each hit carrying its module."""
+    if module != ANY_RELATED:
+        return _search_module(module=module, query=query, user=user)
+    result = LookupResult()
+    for each in RELATED_MODULES:
+        found = _search_module(module=each, query=query, user=user, limit=ANY_LIMIT)
+        result.items.extend(found.items)
+        if found.error:
+            # Bigin unreachable or refusing: the other modules would fail (and wait) alike.
+            result.error = found.error
+            break
+    return result
+
+
+def _search_module(*, module: str, query: str, user: AbstractBaseUser,
+                   limit: int = LIMIT) -> LookupResult:
     result = LookupResult()
     query = query.strip()
     if len(query) < MIN_QUERY:
@@ -89,16 +110,16 @@ def search_records(*, module: str, query: str, user: AbstractBaseUser) -> Lookup
     match = Q(**{f"payload__{name_field}__icontains": query})
     if module == "Contacts":
         match |= Q(payload__First_Name__icontains=query) | Q(payload__Email__icontains=query)
-    for row in queued.filter(match).order_by("-pk")[:LIMIT]:
+    for row in queued.filter(match).order_by("-pk")[:limit]:
         result.items.append(LookupItem(value=f"row:{row.pk}", label=row_label(row),
                                        source="queue", module=module))
     try:
-        records = build_client().search(module, word=query, per_page=LIMIT)
+        records = build_client().search(module, word=query, per_page=limit)
     except BiginError as exc:
         result.error = f"Bigin search failed: {exc}"
         return result
     found = [LookupItem(value=str(record.get("id")), label=record_label(module, record),
-                        source="bigin", module=module) for record in records[:LIMIT]]
+                        source="bigin", module=module) for record in records[:limit]]
     remember_names(module=module, items=found)
     result.items.extend(found)
     return result

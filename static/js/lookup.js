@@ -100,7 +100,10 @@
     var module = option.getAttribute("data-module");
     if (moduleFrom && module) {
       var select = box.closest("form").querySelector("[name='" + moduleFrom + "']");
-      if (select) select.value = module;
+      if (select && select.value !== module) {
+        select.value = module;
+        select.setAttribute("data-set-by-pick", "1");
+      }
     }
     close(p);
     p.value.dispatchEvent(new Event("change", { bubbles: true }));
@@ -149,9 +152,24 @@
       // Typing over a chosen name starts a new choice.
       p.value.value = "";
       if (p.label) p.label.textContent = "";
+      // A related module the last pick chose (not the person) no longer holds: the new
+      // search covers every module again.
+      var moduleFrom = box.getAttribute("data-module-from");
+      var select = moduleFrom && box.closest("form").querySelector("[name='" + moduleFrom + "']");
+      if (select && select.hasAttribute("data-set-by-pick")) {
+        select.value = "";
+        select.removeAttribute("data-set-by-pick");
+      }
     }
     clearTimeout(timers.get(box));
     timers.set(box, setTimeout(function () { search(box); }, DELAY));
+  });
+
+  // A related module chosen by the person is theirs to keep.
+  document.addEventListener("change", function (event) {
+    if (event.target.hasAttribute && event.target.hasAttribute("data-set-by-pick")) {
+      event.target.removeAttribute("data-set-by-pick");
+    }
   });
 
   document.addEventListener("keydown", function (event) {

@@ -98,3 +98,55 @@ def test_a_contact_can_belong_to_a_company_that_is_still_queued(synced, live_ser
     stored = next(r for r in synced.records("Contacts") if r["id"] == contact.bigin_id)
     assert stored["Account_Name"]["id"] == company.bigin_id
     assert re.fullmatch(r"\d{19}", company.bigin_id)
+
+
+def test_related_to_finds_any_module_and_the_pick_sets_the_module(synced, live_server, log_in,
+                                                                  sales_login):
+    fjord = next(r for r in synced.records("Products")
+                 if r["Product_Name"] == "Nordic Fjord Cruise")
+    page = log_in(sales_login)
+    page.goto(f"{live_server.url}/records/Tasks/new/")
+    page.fill("[name=Subject]", "Send the fjord brochure")
+    related = page.locator("[data-module-from] [data-lookup-search]")
+    module = page.locator("select[name='$se_module']")
+    expect(module).to_have_value("")
+    related.press_sequentially("Cruise")
+    options = page.locator("[data-module-from] .lookup-box [role=option]")
+    # Matches of several modules, each saying which module it is in.
+    expect(options.filter(has_text="Cruise Package")).to_contain_text("Pipeline record")
+    product = options.filter(has_text="Nordic Fjord Cruise")
+    expect(product).to_contain_text("Product")
+    product.click()
+    expect(module).to_have_value("Products")
+    expect(page.locator("[name=Related_To]")).to_have_value(fjord["id"])
+    page.get_by_role("button", name="Save as pending").click()
+    expect(page.locator("[data-testid=rows-table]")).to_contain_text("Send the fjord brochure")
+    payload = Row.objects.get(module="Tasks").payload
+    assert payload["Related_To"] == {"id": fjord["id"]}
+    assert payload["$se_module"] == "Products"
+
+
+def test_typing_over_a_picked_related_record_searches_every_module_again(
+        synced, live_server, log_in, sales_login):
+    page = log_in(sales_login)
+    page.goto(f"{live_server.url}/records/Calls/new/")
+    related = page.locator("[data-module-from] [data-lookup-search]")
+    module = page.locator("select[name='$se_module']")
+    related.press_sequentially("Cruise")
+    page.locator("[data-module-from] .lookup-box [role=option]",
+                 has_text="Cruise Package").click()
+    expect(module).to_have_value("Pipelines")
+    related.fill("")
+    related.press_sequentially("Safari")
+    # The module the pick set is cleared: the new search covers every module again.
+    expect(module).to_have_value("")
+    expect(page.locator("[data-module-from] .lookup-box [role=option]",
+                        has_text="African Safari Adventure")).to_contain_text("Product")
+    # A module the person chooses stays theirs, through a pick and typing over it.
+    module.select_option("Accounts")
+    related.fill("")
+    related.press_sequentially("Zylker")
+    page.locator("[data-module-from] .lookup-box [role=option]", has_text="Zylker").first.click()
+    related.press_sequentially(" more")
+    expect(page.locator("[name=Related_To]")).to_have_value("")
+    expect(module).to_have_value("Accounts")

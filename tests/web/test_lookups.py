@@ -166,3 +166,70 @@ def test_without_scripts_find_works_in_a_product_line_and_keeps_what_was_typed(
     [line] = Row.objects.get().payload["Associated_Products"]
     assert line["Product"] == {"id": "2034020000000489200"}
     assert line["Quantity"] == 2
+
+
+def hit_modules(html: str) -> dict[str, str]:
+    """Each hit's value and the module the list says it is in."""
+    import re
+
+    return dict(re.findall(r'data-value="([^"]+)" data-label="[^"]*" data-module="([^"]*)"',
+                           html))
+
+
+def test_related_to_without_a_module_searches_every_module_it_may_name(synced, client,
+                                                                       django_user_model):
+    user = sales(django_user_model, "any1")
+    client.force_login(user)
+    queued = create_row(module="Accounts", payload={"Account_Name": "Cruise Lines Queued"},
+                        owner=user)
+    package = synced.records("Pipelines")[0]
+    fjord = next(r for r in synced.records("Products") if r["Product_Name"] ==
+                 "Nordic Fjord Cruise")
+    html = client.get("/lookup/any/", {"q": "Cruise"}).content.decode()
+    found = hit_modules(html)
+    assert found[package["id"]] == "Pipelines"
+    assert found[fjord["id"]] == "Products"
+    assert found[f"row:{queued.pk}"] == "Accounts"
+    # The module stands beside each match, in Bigin's words.
+    assert 'data-testid="hit-module">Pipeline record<' in html
+    assert 'data-testid="hit-module">Product<' in html
+    assert 'data-testid="hit-module">Company<' in html
+    # A chosen module still narrows the search to it.
+    narrowed = client.get("/lookup/any/", {"q": "Cruise", "$se_module": "Products"})
+    assert set(hit_modules(narrowed.content.decode()).values()) == {"Products"}
+
+
+def test_the_related_to_box_searches_every_module_until_one_is_chosen(synced, client,
+                                                                      django_user_model):
+    client.force_login(sales(django_user_model, "any2"))
+    html = client.get("/records/Tasks/new/").content.decode()
+    assert 'data-search-url="/lookup/any/" data-module-from="$se_module"' in html
+
+
+def test_without_scripts_related_to_finds_in_every_module_and_the_pick_sets_it(
+        synced, client, django_user_model):
+    from bigin_ui.queue.models import Row
+    from tests.formpost import posted
+
+    client.force_login(sales(django_user_model, "any3"))
+    fjord = next(r for r in synced.records("Products") if r["Product_Name"] ==
+                 "Nordic Fjord Cruise")
+    page = client.get("/records/Tasks/new/").content.decode()
+    data = posted(page)
+    data.update({"Subject": "Send the fjord brochure", "Related_To__q": "Cruise"})
+    assert data["$se_module"] == ""  # no module chosen
+    data["_lookup"] = find_button(page, "Related_To")
+    html = client.post("/records/Tasks/new/", data).content.decode()
+    found = hit_modules(html)
+    assert {"Pipelines", "Products"} <= set(found.values())
+    assert f'name="Related_To__pick" value="{fjord["id"]}"' in html
+    assert 'data-testid="hit-module">Product<' in html
+    again = posted(html)
+    assert again["Subject"] == "Send the fjord brochure"
+    again["Related_To__pick"] = fjord["id"]
+    again["save"] = "1"
+    saved = client.post("/records/Tasks/new/", again)
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    payload = Row.objects.get().payload
+    assert payload["Related_To"] == {"id": fjord["id"]}
+    assert payload["$se_module"] == "Products"
