@@ -16,6 +16,7 @@ from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from bigin_ui.queue.counts_cache import remembered
 from bigin_ui.queue.models import Row
 
 PAGE_SIZE = 50
@@ -39,7 +40,9 @@ class BoundedCount(int):
 
 def bounded_count(rows: QuerySet[Row], *, cap: int = COUNT_CAP) -> BoundedCount:
     # COUNT over a LIMITed subquery: the database stops reading at cap + 1 rows.
-    n = rows.order_by().values("pk")[: cap + 1].count()
+    inner = rows.order_by().values("pk")[: cap + 1]
+    sql, params = inner.query.sql_with_params()
+    n = remembered(("bounded", sql, tuple(params)), inner.count, using=rows.db)
     result = BoundedCount(min(n, cap))
     result.capped = n > cap
     return result
@@ -60,15 +63,22 @@ def counts_by(rows: QuerySet[Row], *, field: str, values: list[str],
     every row in scope, and SQLite (without statistics) may pick an index that merely
     matches the grouping and walk it whole.
     """
-    parts, params = [], []
-    for n, value in enumerate(values):
-        inner = rows.filter(**{field: value}).order_by().values("pk")[: cap + 1]
-        sql, sql_params = inner.query.sql_with_params()
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) bounded_{n})")
-        params.extend(sql_params)
-    with connections[rows.db].cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(parts)}", params)
-        found = cursor.fetchone()
+    # The rows in scope, compiled once, name the counts; the statement is built on a miss.
+    scope_sql, scope_params = rows.order_by().values("pk").query.sql_with_params()
+
+    def count() -> tuple[int, ...]:
+        parts, params = [], []
+        for n, value in enumerate(values):
+            inner = rows.filter(**{field: value}).order_by().values("pk")[: cap + 1]
+            sql, sql_params = inner.query.sql_with_params()
+            parts.append(f"(SELECT COUNT(*) FROM ({sql}) bounded_{n})")
+            params.extend(sql_params)
+        with connections[rows.db].cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(parts)}", params)
+            return tuple(cursor.fetchone())
+
+    found = remembered(("counts_by", field, tuple(values), cap, scope_sql,
+                        tuple(scope_params)), count, using=rows.db)
     counts = {}
     for value, n in zip(values, found, strict=True):
         if n:

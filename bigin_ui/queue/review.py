@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from bigin_ui.metadata.forms import RecordForm
 from bigin_ui.metadata.schema import get_schema, metadata_version, schema_at
+from bigin_ui.queue.counts_cache import remembered
 from bigin_ui.queue.entry import entry_exclusions, form_context, validation_context
 from bigin_ui.queue.listing import by_owner_and_dates
 from bigin_ui.queue.models import Row, RowEvent
@@ -114,13 +115,16 @@ def cause_groups(rows: QuerySet[Row]) -> list[dict[str, Any]]:
     ("Company Name"), keeping the API name as ``field_api`` when the two differ. The labels
     come from the process's copy of the metadata, checked against the fingerprint this same
     statement reads per group (a subquery on the metadata table): no statement of their own.
+    The groups are remembered until the rows or the metadata change (queue.counts_cache).
     """
+    grouped = (rows.values("status", "hold", "error_code", "error_field", "module")
+               .annotate(n=Count("pk"), metadata_version=metadata_version(OuterRef("module")))
+               .order_by("-n")[:50])
+    sql, params = grouped.query.sql_with_params()
+    found = remembered(("cause_groups", sql, tuple(params)), lambda: list(grouped),
+                       using=rows.db)
     groups = []
-    for item in (
-        rows.values("status", "hold", "error_code", "error_field", "module")
-        .annotate(n=Count("pk"), metadata_version=metadata_version(OuterRef("module")))
-        .order_by("-n")[:50]
-    ):
+    for item in found:
         label = ""
         if item["error_field"]:
             schema = schema_at(item["module"], item["metadata_version"])

@@ -15,6 +15,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
 
     from bigin_ui.connection.services import active_config
     from bigin_ui.queue import credits
+    from bigin_ui.queue.counts_cache import remembered
     from bigin_ui.queue.models import Row
     from bigin_ui.roles import is_admin
     from bigin_ui.web.links import record_links
@@ -26,7 +27,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_modules": [(m, SINGULAR_LABELS[m]) for m in MODULES],
         "nav_is_admin": is_admin(user),
         "nav_connection": config,
-        "nav_failed": Row.objects.filter(owner=user, status=Row.Status.FAILED).count(),
+        "nav_failed": remembered(("nav_failed", user.pk), Row.objects.filter(
+            owner=user, status=Row.Status.FAILED).count),
         "nav_credits_used": credits.used_last_24h(),
         "nav_credits_allowance": credits.allowance(),
     }
