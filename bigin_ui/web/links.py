@@ -7,12 +7,27 @@ from urllib.parse import quote
 
 from bigin_ui.connection.services import ConnectionConfig, active_config
 
-# The section of Bigin's web UI that shows each module's records ("Pipelines" are deals
-# there, as in https://bigin.zoho.com/bigin/org<zgid>/Home#/deals/<id>).
-WEB_SECTIONS = {
-    "Accounts": "accounts", "Contacts": "contacts", "Pipelines": "deals",
-    "Products": "products", "Tasks": "tasks", "Events": "events", "Calls": "calls",
-}
+# Zoho documents the org's own address in Bigin's web UI, its "access URL"
+# https://bigin.zoho.com/bigin/org<zgid> (help page "Organization Details":
+# https://help.zoho.com/portal/en/kb/bigin/explore-settings/articles/organization-details),
+# but not the address of a record in it. Records open at <access URL>/Home#/<section>/<ID>
+# only where public code was found opening them so (searched 2026-11-29):
+#   Pipelines -> "deals": several unrelated projects, e.g.
+#       https://bigin.zoho.com/bigin/org<zgid>/Home#/deals/<ID>?section=activities
+#   Accounts -> "companies" (Bigin's name for them, not "accounts"): one project,
+#       https://bigin.zoho.eu/bigin/org<zgid>/Home#/companies/<ID>?section=child_accounts
+#   Contacts -> "contacts": one integration's README, "https://bigin.zoho.eu/bigin/org.../
+#       contacts/123..." (the middle elided; the rest follows the two above).
+# Nothing was found for Products, Tasks, Events or Calls (the guesses "products", "tasks",
+# "events", "calls" might well be right, or open an empty page): their IDs are shown as text
+# with a link to the org's Bigin, where the person searches the ID.
+RECORD_SECTIONS = {"Pipelines": "deals", "Accounts": "companies", "Contacts": "contacts"}
+
+
+@dataclass(frozen=True)
+class RecordLink:
+    url: str
+    exact: bool  # the record's own page; else Bigin's start page, to search the ID there
 
 
 @dataclass(frozen=True)
@@ -22,16 +37,24 @@ class RecordLinks:
     config: ConnectionConfig
     zgid: str
 
-    def url(self, module: str, record_id: str) -> str:
+    def link(self, module: str, record_id: str) -> RecordLink:
         record_id = quote(str(record_id), safe="")
         if self.config.is_sandbox:
-            return f"{self.config.web_url}/records/{quote(module, safe='')}/{record_id}"
+            # The sandbox's own page for a record, which exists for every module.
+            return RecordLink(
+                f"{self.config.web_url}/records/{quote(module, safe='')}/{record_id}", True)
         if not self.zgid:
             # Before the first metadata sync the org is unknown: Bigin's home page at least
             # opens the right data centre, and the person signs in there.
-            return f"{self.config.web_url}/bigin/"
-        section = WEB_SECTIONS.get(module, module.lower())
-        return f"{self.config.web_url}/bigin/org{self.zgid}/Home#/{section}/{record_id}"
+            return RecordLink(f"{self.config.web_url}/bigin/", False)
+        home = f"{self.config.web_url}/bigin/org{quote(self.zgid, safe='')}"
+        section = RECORD_SECTIONS.get(module)
+        if section is None:
+            return RecordLink(home, False)
+        return RecordLink(f"{home}/Home#/{section}/{record_id}", True)
+
+    def url(self, module: str, record_id: str) -> str:
+        return self.link(module, record_id).url
 
 
 def record_links(*, config: ConnectionConfig | None = None) -> RecordLinks:

@@ -3,7 +3,7 @@
 A list page shows 50 rows; done in the template, each row cost four includes, a ``{% url %}``,
 a ``date`` filter and a dozen variable lookups, about half of the page's server CPU. Here each
 row gets plain strings instead, computed as the templates used to compute them (never marked
-safe: the templates escape them like any other text). The Bigin links stay with the bigin_url
+safe: the templates escape them like any other text). The Bigin links stay with the bigin_id
 tag, which builds the page's links once and only when a row has a Bigin ID.
 """
 

@@ -30,15 +30,59 @@ def live_config(dc: str) -> ConnectionConfig:
                             web_url=centre.web_url)
 
 
+# Where public examples show Bigin opening the record at this address (see web/links.py):
+# deals for Pipelines, companies (not "accounts") for Accounts, contacts for Contacts.
 @pytest.mark.parametrize(("dc", "module", "expected"), [
     ("us", "Contacts", "https://bigin.zoho.com/bigin/org942010964/Home#/contacts/7618"),
     ("eu", "Pipelines", "https://bigin.zoho.eu/bigin/org942010964/Home#/deals/7618"),
-    ("ca", "Accounts", "https://bigin.zohocloud.ca/bigin/org942010964/Home#/accounts/7618"),
-    ("au", "Products", "https://bigin.zoho.com.au/bigin/org942010964/Home#/products/7618"),
+    ("ca", "Accounts", "https://bigin.zohocloud.ca/bigin/org942010964/Home#/companies/7618"),
 ])
 def test_a_bigin_id_links_to_the_record_in_the_orgs_data_centre(db, dc, module, expected):
     BiginOrg.objects.create(pk=1, zgid="942010964")
-    assert record_links(config=live_config(dc)).url(module, "7618") == expected
+    link = record_links(config=live_config(dc)).link(module, "7618")
+    assert (link.url, link.exact) == (expected, True)
+
+
+# No address for a single product, task, event or call was found anywhere: rather than a
+# guessed address that may open an empty page, the org's own Bigin (its access URL, as
+# Zoho's "Organization Details" help page gives it), where the person searches the ID.
+@pytest.mark.parametrize("module", ["Products", "Tasks", "Events", "Calls"])
+def test_an_unconfirmed_modules_id_opens_the_orgs_bigin_and_says_so(db, module):
+    BiginOrg.objects.create(pk=1, zgid="942010964")
+    link = record_links(config=live_config("au")).link(module, "7618")
+    assert (link.url, link.exact) == ("https://bigin.zoho.com.au/bigin/org942010964", False)
+
+
+def test_the_row_lists_link_confirmed_records_and_name_the_others_as_text(
+        sales_client, sales_user, contacts_metadata, monkeypatch):
+    # Connected to a real org (in the EU), whose ID the last sync stored.
+    monkeypatch.setattr("bigin_ui.connection.services.environment_config",
+                        lambda: live_config("eu"))
+    BiginOrg.objects.create(pk=1, zgid="942010964")
+    deal = Row.objects.create(module="Pipelines", owner=sales_user, payload={"Deal_Name": "D"},
+                              status=Row.Status.CREATED, bigin_id="2034020000000700002")
+    task = Row.objects.create(module="Tasks", owner=sales_user, payload={"Subject": "T"},
+                              status=Row.Status.CREATED, bigin_id="2034020000000700003")
+    html = sales_client.get(reverse("my_rows")).content.decode()
+
+    def cell(row) -> str:
+        return html.split(f'data-row-id="{row.pk}"')[1].split('data-testid="bigin-id">')[1]\
+            .split("</td>")[0]
+
+    assert ('href="https://bigin.zoho.eu/bigin/org942010964/Home#/deals/2034020000000700002"'
+            in cell(deal))
+    # The task's ID as text (said to be unconfirmed), beside a link to the org's Bigin.
+    assert 'data-testid="bigin-link"' not in cell(task)
+    assert re.findall(r'data-testid="bigin-id-text"[^>]*>([^<]*)<', cell(task)) == [
+        "2034020000000700003"]
+    assert "is not confirmed: open Bigin and search for this ID" in cell(task)
+    assert 'href="https://bigin.zoho.eu/bigin/org942010964"' in cell(task)
+    from bigin_ui.metadata.services import store_module
+    from tests.factories import field
+
+    store_module(module="Tasks", fields=[field("Subject")], layouts=[], tags=[])
+    row_page = sales_client.get(reverse("row_detail", args=[task.pk])).content.decode()
+    assert "open Bigin and search for this task" in text_of(row_page)
 
 
 def test_before_the_org_is_known_the_link_opens_bigin_in_the_right_data_centre(db):

@@ -22,14 +22,15 @@ def pretty_json(value: Any) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def bigin_url(context: template.Context, module: str, record_id: str) -> str:
-    """The record's page in Bigin's web UI (the sandbox's record page in sandbox mode)."""
+def bigin_link(context: template.Context, module: str, record_id: str) -> Any:
+    """Where a Bigin ID leads: the record's page, or (``exact`` false) the org's Bigin where
+    the record's own address is not known (see web.links)."""
     from bigin_ui.web.links import record_links
 
     links = context.get("bigin_links")
     if links is None:
         links = record_links()
-    return links.url(module, record_id)
+    return links.link(module, record_id)
 
 
 # Module API names are for form inputs and exports; people read Bigin's UI names.

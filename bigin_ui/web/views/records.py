@@ -222,8 +222,8 @@ def row_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "form": form, "schema": schema, "row": row, "editable": editable,
         **run_context(run),
         "duplicate_id": duplicate_id,
-        "duplicate_url": record_links().url(row.module, str(duplicate_id))
-        if duplicate_id else "",
+        "duplicate_link": record_links().link(row.module, str(duplicate_id))
+        if duplicate_id else None,
         "events": row.events.select_related("actor").all(),
         "calls": row_calls(row),
         "is_admin": is_admin(request.user),
