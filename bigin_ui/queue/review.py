@@ -148,6 +148,7 @@ class BulkResult:
     changed: int = 0
     skipped: dict[int, str] = field(default_factory=dict)
     run_id: int | None = None
+    field_label: str = ""  # the field set, by its label in Bigin
 
 
 def bulk_retry(*, rows: list[Row], actor: AbstractBaseUser) -> BulkResult:
@@ -192,7 +193,8 @@ def bulk_set_field(
         raise RowError("Pick rows of one module to set a field on them.")
     module = modules.pop()
     value = parse_field_value(module=module, api_name=api_name, raw=raw, actor=actor)
-    result = BulkResult()
+    meta = get_schema(module).get(api_name)
+    result = BulkResult(field_label=meta.label if meta is not None else api_name)
     ctx = validation_context(actor)
     fixed: list[int] = []
     for row in rows:

@@ -97,7 +97,7 @@ def test_an_admin_fixes_a_group_with_one_value(synced, live_server, log_in, admi
     page.fill("#bulk-value", account)
     page.get_by_role("button", name="Apply to the whole group (4)").click()
 
-    done = page.get_by_role("alert").filter(has_text="Set Account_Name on 4 row(s)")
+    done = page.get_by_role("alert").filter(has_text="Set Company Name on 4 row(s)")
     expect(done).to_be_visible()
     # Back on the group's page: the group is gone, the two other causes remain.
     expect(page.get_by_test_id("review-total")).to_have_text("0")

@@ -397,7 +397,8 @@ def test_set_field_converts_the_value_and_resubmits(admin_client, sales_user, sy
                      "error_field": "Account_Name", "module": "Contacts"})
     response = post_action(admin_client, action="set_field", selection="group", cause=key,
                            module="Contacts", api_name="Account_Name", value=f" {account} ")
-    assert "Set Account_Name on 3 row(s) and resubmitted them." in flashed(response)
+    # The field by its label in Bigin, as the groups name it.
+    assert "Set Company Name on 3 row(s) and resubmitted them." in flashed(response)
     for row in rows:
         row.refresh_from_db()
         assert row.payload["Account_Name"] == {"id": account}  # typed text → Bigin's lookup

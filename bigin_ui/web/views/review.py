@@ -119,8 +119,8 @@ def review_action(request: HtmxHttpRequest) -> HttpResponse:
         else:
             result = bulk_set_field(rows=rows, api_name=data["api_name"],
                                     raw=data["value"], actor=request.user)
-            messages.success(request, f"Set {data['api_name']} on {result.changed} row(s) and "
-                             "resubmitted them.")
+            messages.success(request, f"Set {result.field_label} on {result.changed} row(s) "
+                             "and resubmitted them.")
             for pk, why in list(result.skipped.items())[:20]:
                 messages.warning(request, f"Row {pk} not changed: {why}")
     except RowError as exc:
