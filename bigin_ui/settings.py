@@ -257,6 +257,9 @@ BIGIN_ENTRY_KEYS = env_mapping("BIGIN_ENTRY_KEYS")
 # Extra seconds a worker's claim on rows outlives its slowest possible call before another
 # process may treat the rows as abandoned.
 BIGIN_LEASE_MARGIN_SECONDS = env_float("BIGIN_LEASE_MARGIN_SECONDS", 30.0)
+# Extra worker processes that may join one run (queue/share.py): a helper task per extra
+# worker is queued with each run of more than one batch. 0 keeps a run on one worker.
+BIGIN_RUN_HELPERS = env_int("BIGIN_RUN_HELPERS", 0, minimum=0)
 # The largest answer body a call reads (bytes), and the whole time one call may take, reading
 # included; an answer over either is not read, and a write's rows are reconciled.
 BIGIN_MAX_ANSWER_BYTES = env_int("BIGIN_MAX_ANSWER_BYTES", 20_000_000, minimum=1000)

@@ -8,6 +8,7 @@ throw-away database, so the submit process's peak memory is the engine's, not th
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import math
 import os
@@ -46,25 +47,34 @@ def minimum_calls(counts: dict[str, int], batch: int) -> int:
 # --- child phases (run inside Django) ----------------------------------------------------------
 
 
-def seed(total: int) -> None:
+def seed(total: int, owners: int = 1) -> None:
+    """N rows across the modules; with several owners, every owner gets a share of each
+    module, and the multi-worker benchmark submits one run per owner."""
     from django.contrib.auth import get_user_model
 
     from bigin_ui.connection.services import build_client
     from bigin_ui.metadata.services import sync_metadata
-    from bigin_ui.queue.models import Attempt, Row, RowEvent, SubmissionRun
+    from bigin_ui.queue.models import Attempt, CallSlot, Row, RowEvent, SubmissionRun
 
     RowEvent.objects.all().delete()
     Attempt.objects.all().delete()
     Row.objects.all().delete()
     SubmissionRun.objects.all().delete()
+    CallSlot.objects.update(holder="", until=None)
+    with contextlib.suppress(ImportError):
+        from django_tasks_db.models import DBTaskResult
+
+        DBTaskResult.objects.all().delete()
     report = sync_metadata(client=build_client())
     if not report.ok:
         raise SystemExit(f"metadata sync failed: {report}")
-    user, _ = get_user_model().objects.get_or_create(username="bench")
+    users = [get_user_model().objects.get_or_create(username="bench" if n == 0 else
+                                                    f"bench{n}")[0] for n in range(owners)]
     stamp = int(time.time())
     batch: list[Row] = []
     for module, count in split_rows(total).items():
         for i in range(count):
+            user = users[i % owners]
             key = f"bench-{stamp}-{i}"
             if module == "Accounts":
                 payload = {"Account_Name": f"Bench Company {key}", "Phone": "+1 555 0100"}
@@ -295,5 +305,234 @@ def _print(f: dict[str, Any], out: Any) -> None:
         f"  SQL queries       {f['queries']} total, {per_batch:.1f} per call\n"
         f"  peak memory       {f['peak_rss_mb']:.0f} MB RSS (before submit "
         f"{f['rss_before_mb']:.0f} MB)\n"
+    )
+    out.flush()
+
+
+# --- several worker processes (issue 13, scale-out) -------------------------------------------
+
+
+def submit_runs(owners: int, timeout: float) -> dict[str, Any]:
+    """One run per owner, queued for the real workers the parent started; waits for all of
+    them to end. Runs in a child process against the shared database."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count, Max
+    from django.utils import timezone
+
+    from bigin_ui.queue.models import Attempt, Row, RunHelper, SubmissionRun
+    from bigin_ui.queue.runs import start_run
+
+    users = get_user_model().objects.filter(username__startswith="bench").order_by("pk")
+    started = timezone.now()
+    runs = [start_run(user=user, owner=user, origin="bench") for user in users[:owners]]
+    deadline = time.monotonic() + timeout
+    active = [SubmissionRun.Status.QUEUED, SubmissionRun.Status.RUNNING]
+    while SubmissionRun.objects.filter(pk__in=[r.pk for r in runs], status__in=active).exists():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"runs still active after {timeout:.0f} s")
+        time.sleep(0.05)
+    done = SubmissionRun.objects.filter(pk__in=[r.pk for r in runs])
+    ended = done.aggregate(last=Max("finished_at"))["last"]
+    inserts = Attempt.objects.filter(kind__in=["insert", "upsert"])
+    return {
+        "rows": sum(r.rows_total for r in done),
+        "wall_s": (ended - started).total_seconds(),
+        "runs": [{"rows": r.rows_total, "status": r.status,
+                  "wall_s": (r.finished_at - started).total_seconds()} for r in done],
+        "calls": inserts.count(),
+        "calls_by_worker": dict(inserts.values_list("worker").annotate(n=Count("pk"))),
+        "helpers_joined": RunHelper.objects.filter(run__in=done).count(),
+        "statuses": dict(Row.objects.values_list("status").annotate(n=Count("pk"))),
+    }
+
+
+def _machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU jiffies of the whole machine: other people's work included."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    return float(sum(values) - idle), float(sum(values))
+
+
+class BackendCpu(threading.Thread):
+    """CPU used by the PostgreSQL backends serving one database, sampled from /proc.
+
+    Backends are separate processes named after their database; one that ends between two
+    samples loses at most a sample's worth of its CPU. SQLite runs inside the workers, so
+    there the workers' CPU already includes the database's.
+    """
+
+    def __init__(self, database: str, every: float = 0.25) -> None:
+        super().__init__(daemon=True)
+        self.marker = f" {database} ".encode()
+        self.every = every
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while True:
+            self.sample()
+            if self.done.wait(self.every):
+                self.sample()
+                return
+
+    def sample(self) -> None:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                if self.marker not in (entry / "cmdline").read_bytes().replace(b"\0", b" "):
+                    continue
+            except OSError:
+                continue
+            pid = int(entry.name)
+            cpu = _process_cpu(pid)
+            self.first.setdefault(pid, 0.0 if self.is_alive() else cpu)
+            self.last[pid] = cpu
+
+    def stop(self) -> float:
+        self.done.set()
+        self.join()
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
+
+
+def run_workers_benchmark(*, workers: list[int], runs: int, rows: int, latency_ms: int,
+                          cap: int, helpers: int | None, database_url: str | None,
+                          out: Any) -> list[dict[str, Any]]:
+    """For each worker count: seed, start that many ``manage.py db_worker`` processes, queue
+    one run per owner, and time until every run ended. Rows/s per count and the ratio to one
+    worker, with the CPU each side used (this machine runs the sandbox and the database too).
+    """
+    root = Path(__file__).resolve().parents[2]
+    workdir = Path(tempfile.mkdtemp(prefix="bigin_bench_workers_"))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/sandbox"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BIGIN_")}
+    env.update({
+        "DATABASE_URL": database_url or f"sqlite:///{workdir / 'app.sqlite3'}",
+        "SANDBOX_DATABASE_URL": f"sqlite:///{workdir / 'sandbox.sqlite3'}",
+        "SECRET_KEY": "bench-secret", "BIGIN_UI_DATA_DIR": str(workdir),
+        "BIGIN_SANDBOX_ENABLED": "1", "BIGIN_SANDBOX_URL": base,
+        "BIGIN_SANDBOX_CONTROL_TOKEN": CONTROL_TOKEN,
+        "BIGIN_MAX_CONCURRENCY": str(cap), "TASKS_BACKEND": "database",
+        "BIGIN_SEARCH_LAG_SECONDS": "1", "LOG_LEVEL": "WARNING",
+        "BIGIN_DAILY_CREDITS": "1000000000", "PYTHONUNBUFFERED": "1",
+    })
+    manage = [sys.executable, str(root / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=root)
+    subprocess.run([*manage, "migrate", "--database", "sandbox", "-v0"], env=env, check=True,
+                   cwd=root)
+    server = subprocess.Popen([*manage, "sandbox_serve", "--port", str(port)], env=env, cwd=root,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    per_owner = split_rows(rows // runs)
+    results: list[dict[str, Any]] = []
+    try:
+        _wait_for(f"{base}/_control/stats")
+        for count in workers:
+            _control(base, "reset", {})
+            _control(base, "knobs", {"latency_ms": latency_ms, "max_concurrency": cap})
+            subprocess.run([*manage, "bigin_bench", "--phase", "seed", "--rows", str(rows),
+                            "--runs", str(runs)], env=env, check=True, cwd=root)
+            # Every worker beyond the first may join a run: with fewer runs than workers that
+            # is what puts the extra workers to use; with more, helpers of a finished run find
+            # it closed and the worker takes the next task. The submitting process queues the
+            # helpers, so it reads the setting too (the web server, in production).
+            extra = count - 1 if helpers is None else helpers
+            worker_env = {**env, "BIGIN_RUN_HELPERS": str(extra)}
+            procs = [subprocess.Popen(
+                [*manage, "db_worker", "--no-reload", "--interval", "0.1",
+                 "--no-startup-delay", "--worker-id", f"bench-w{n}"],
+                env=worker_env, cwd=root, stdout=(workdir / f"w{count}-{n}.log").open("ab"),
+                stderr=subprocess.STDOUT) for n in range(count)]
+            try:
+                time.sleep(3)  # Django started in every worker before the clock starts
+                cpu_before = [_process_cpu(p.pid) for p in procs]
+                sandbox_before = _process_cpu(server.pid)
+                busy_before = _machine_busy()
+                database = env["DATABASE_URL"]
+                backends = BackendCpu(database.rsplit("/", 1)[-1].split("?")[0]) \
+                    if database.startswith("postgres") else None
+                if backends is not None:
+                    # Backends that exist before the clock starts count from their CPU then;
+                    # ones that start during the run count in full.
+                    backends.sample()
+                    backends.first = dict(backends.last)
+                    backends.start()
+                done = subprocess.run([*manage, "bigin_bench", "--phase", "submit-runs",
+                                       "--runs", str(runs)], env=worker_env, check=True,
+                                      cwd=root,
+                                      capture_output=True, text=True)
+                busy_after = _machine_busy()
+                db_cpu = backends.stop() if backends is not None else 0.0
+                app_cpu = sum(_process_cpu(p.pid) - b for p, b in zip(procs, cpu_before,
+                                                                        strict=True))
+                sandbox_cpu = _process_cpu(server.pid) - sandbox_before
+            finally:
+                for proc in procs:
+                    proc.terminate()
+                for proc in procs:
+                    try:
+                        proc.wait(timeout=20)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+                        proc.wait()
+            figures = json.loads(next(line for line in reversed(done.stdout.splitlines())
+                                      if line.startswith("{")))
+            stats = _control(base, "stats")
+            busy = busy_after[0] - busy_before[0]
+            total = busy_after[1] - busy_before[1]
+            figures.update(
+                workers=count, helpers=extra, run_count=runs, app_cpu_s=app_cpu,
+                sandbox_cpu_s=sandbox_cpu, db_cpu_s=db_cpu,
+                machine_busy_cores=(os.cpu_count() or 1) * busy / total if total else 0.0,
+                sandbox_429=stats.get("responses_429", 0),
+                max_in_flight=stats.get("max_in_flight", 0),
+                min_calls=runs * minimum_calls(per_owner, 100),
+                ideal_rows_s=100 * cap / (latency_ms / 1000) if latency_ms else float("inf"),
+            )
+            figures["ratio"] = (figures["rows"] / figures["wall_s"]) / (
+                results[0]["rows"] / results[0]["wall_s"]) if results else 1.0
+            results.append(figures)
+            _print_workers(figures, out)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(workdir, ignore_errors=True)
+    out.write("\nworkers | rows/s | % of ideal | × first | app CPU/row | sandbox CPU/row | "
+              "database CPU/row | machine busy (cores)\n")
+    for f in results:
+        rate = f["rows"] / f["wall_s"]
+        out.write(f"{f['workers']:7d} | {rate:6.0f} | {100 * rate / f['ideal_rows_s']:9.0f}% | "
+                  f"{f['ratio']:6.2f}× | {1000 * f['app_cpu_s'] / f['rows']:8.3f} ms | "
+                  f"{1000 * f['sandbox_cpu_s'] / f['rows']:12.3f} ms | "
+                  f"{1000 * f['db_cpu_s'] / f['rows']:13.3f} ms | "
+                  f"{f['machine_busy_cores']:.2f} of {os.cpu_count()}\n")
+    out.flush()
+    return results
+
+
+def _print_workers(f: dict[str, Any], out: Any) -> None:
+    rate = f["rows"] / f["wall_s"] if f["wall_s"] else 0.0
+    per_run = ", ".join(f"{r['rows']} rows {r['status']} at {r['wall_s']:.2f} s"
+                        for r in f["runs"])
+    by_worker = ", ".join(str(n) for n in sorted(f["calls_by_worker"].values(), reverse=True))
+    out.write(
+        f"\n{f['workers']} worker(s), {f['run_count']} run(s), {f['helpers']} helper(s) per run\n"
+        f"  rows              {f['rows']} -> {f['statuses']}\n"
+        f"  runs              {per_run}\n"
+        f"  calls             {f['calls']} (minimum {f['min_calls']}); per worker: {by_worker}"
+        f"; helpers joined {f['helpers_joined']}\n"
+        f"  wall time         {f['wall_s']:.2f} s\n"
+        f"  throughput        {rate:.0f} rows/s ({100 * rate / f['ideal_rows_s']:.0f}% of ideal "
+        f"{f['ideal_rows_s']:.0f}); {f['ratio']:.2f}× the first count\n"
+        f"  429s provoked     {f['sandbox_429']} (most calls in flight at once: "
+        f"{f['max_in_flight']})\n"
+        f"  app CPU           {1000 * f['app_cpu_s'] / max(f['rows'], 1):.3f} ms per row "
+        f"(all workers)\n"
+        f"  sandbox CPU       {1000 * f['sandbox_cpu_s'] / max(f['rows'], 1):.3f} ms per row\n"
+        f"  database CPU      {1000 * f['db_cpu_s'] / max(f['rows'], 1):.3f} ms per row "
+        f"(PostgreSQL backends of this database)\n"
+        f"  machine busy      {f['machine_busy_cores']:.2f} of {os.cpu_count()} cores "
+        f"(every process on the machine)\n"
     )
     out.flush()

@@ -76,6 +76,10 @@ class RunContext:
     lock: threading.Lock = field(default_factory=threading.Lock)
     claims: set[str] = field(default_factory=set)
     slots: SlotPool = field(default_factory=lambda: SlotPool(lease=lease_seconds()))
+    # A helper only claims and sends (queue/share.py); ``leaving`` makes it stop claiming
+    # and finish what it holds, without stopping the run for the others.
+    helper: bool = False
+    leaving: bool = False
 
     def stop(self, reason: str) -> None:
         with self.lock:

@@ -20,14 +20,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 
 from bigin_ui.bigin.client import BiginClient
 from bigin_ui.connection.services import build_client
+from bigin_ui.queue import share
 from bigin_ui.queue.claim import build_bodies, claim_batch, claim_run, finalize_body
 from bigin_ui.queue.context import (
     IN_FLIGHT,
@@ -68,6 +70,8 @@ log = logging.getLogger(__name__)
 # gives a row to a person after MAX_SENDS sends, so this bound is never the one that stops.
 MAX_ROUNDS = 8
 PREFETCH = 2
+# How often a participant with nothing to claim looks again while others have rows in flight.
+OTHERS_POLL_SECONDS = 0.1
 
 
 def send_all(ctx: RunContext) -> None:
@@ -78,6 +82,11 @@ def send_all(ctx: RunContext) -> None:
     of one level overlap the first of the next instead of leaving slots idle. A row that
     refers to a queued row is never claimed before that row is created, and rows of earlier
     levels always go first.
+
+    The run's driver and its helpers (queue/share.py) both run this. With nothing to claim
+    and nothing of its own in flight, a participant waits while another one still has rows
+    in flight: their answers may make more rows sendable (children of rows being created), and
+    leaving would let the next level go out on fewer workers or cost the driver a round.
     """
     cap = settings.BIGIN_MAX_CONCURRENCY
     limit = settings.BIGIN_BATCH_SIZE
@@ -88,7 +97,7 @@ def send_all(ctx: RunContext) -> None:
     with ThreadPoolExecutor(max_workers=depth, thread_name_prefix="bigin-send") as pool:
         in_flight: set[Future[None]] = set()
         while True:
-            while len(in_flight) < depth and not ctx.stopped:
+            while len(in_flight) < depth and not ctx.stopped and not ctx.leaving:
                 open_modules = tuple(m for level in LEVELS[: reach + 1] for m in level)
                 batch = claim_batch(ctx.run, open_modules, limit=limit)
                 if batch is None:
@@ -96,8 +105,18 @@ def send_all(ctx: RunContext) -> None:
                         reach += 1
                         continue
                     break
+                # A helper looks at the door after claiming: a driver that closed the run
+                # before this claim may already be finishing it, so the rows go back unsent.
+                if ctx.helper and not share.door_open(ctx.run.pk):
+                    share.give_back(batch)
+                    ctx.leaving = True
+                    break
                 in_flight.add(pool.submit(send_batch, ctx, batch))
             if not in_flight:
+                if (not ctx.stopped and not ctx.leaving and share.others_in_flight(ctx)
+                        and (not ctx.helper or share.door_open(ctx.run.pk))):
+                    time.sleep(OTHERS_POLL_SECONDS)
+                    continue
                 close_pool_connections(pool, depth)
                 return
             done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
@@ -146,6 +165,7 @@ def execute_run(
     )
     beat = Heartbeat(ctx, every=min(5.0, lease_seconds() / 3))
     beat.start()
+    closed = False
     try:
         # Whatever any dead worker left in flight, not only this run's: no row may wait for
         # an owner that will never come back.
@@ -169,9 +189,15 @@ def execute_run(
             )
             if not resend and not unsettled and not waiting:
                 break
+        # Once, after every helper has left: nothing they hold may settle after the summary.
+        share.close_to_helpers(ctx)
+        closed = True
         settle_leftovers(ctx)
         mark_waiting(run)
     finally:
+        if not closed:  # the driver failed: helpers must not go on sending for a finished run
+            with contextlib.suppress(DatabaseError):
+                SubmissionRun.objects.filter(pk=run.pk).update(open_to_helpers=False)
         beat.stop()
         ctx.slots.close()
         finish_run(run, ctx.stop_reason)

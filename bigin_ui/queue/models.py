@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import uuid
 
 from django.conf import settings
 from django.db import models
+
+
+def this_worker() -> str:
+    """Which process made a call (host:pid): with several workers sharing a run, the audit
+    trail says which one sent each batch."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
 
 
 class SubmissionRun(models.Model):
@@ -30,6 +38,11 @@ class SubmissionRun(models.Model):
     trigger = models.JSONField(null=True, blank=True)  # None: the BIGIN_TRIGGER setting
     message = models.TextField(blank=True)
     task_id = models.CharField(max_length=64, blank=True)
+    # Sharing the run between worker processes (queue/share.py): helpers join while it is
+    # open and leave once the driver closes it to finish; any participant that has to stop
+    # the run (credits, token, refusal) asks the others to stop through stop_requested.
+    open_to_helpers = models.BooleanField(default=True)
+    stop_requested = models.TextField(blank=True)
 
     rows_total = models.PositiveIntegerField(default=0)
     rows_sent = models.PositiveIntegerField(default=0)
@@ -167,11 +180,27 @@ class Attempt(models.Model):
     error = models.TextField(blank=True)
     outcome = models.CharField(max_length=30, blank=True)  # results, retry, ambiguous, ...
     started_by = models.CharField(max_length=150, blank=True)
+    worker = models.CharField(max_length=100, blank=True, default=this_worker)
     credits = models.PositiveSmallIntegerField(default=0)
     rows = models.ManyToManyField(Row, through="AttemptRow", related_name="attempts")
 
     class Meta:
         ordering = ["-started_at"]
+
+
+class RunHelper(models.Model):
+    """A worker process helping a run's driver send its rows (queue/share.py).
+
+    The driver finishes the run only once every helper has left or stopped beating, and marks
+    the task of a helper that died as lost, so nothing reads as running for ever.
+    """
+
+    run = models.ForeignKey(SubmissionRun, on_delete=models.CASCADE, related_name="helpers")
+    task_id = models.CharField(max_length=64, blank=True)
+    worker = models.CharField(max_length=100, blank=True, default=this_worker)
+    started_at = models.DateTimeField(auto_now_add=True)
+    beat_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
 
 
 class AttemptRow(models.Model):

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
 
 from bigin_ui.queue.context import IN_FLIGHT, RunContext, lease_seconds, stale_after
-from bigin_ui.queue.models import Row, RowEvent, SubmissionRun
+from bigin_ui.queue.models import Row, RowEvent, RunHelper, SubmissionRun
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +26,16 @@ class Heartbeat(threading.Thread):
     """While a run executes, say so, and keep the leases on its rows in flight fresh.
 
     Without this, a batch waiting out long backoffs could look abandoned to another worker.
+    A helper (queue/share.py) beats its own registration instead of the run's: the run's
+    heartbeat says its driver is alive, so a dead driver is resumed even while helpers work.
     """
 
-    def __init__(self, ctx: RunContext, every: float = 5.0) -> None:
+    def __init__(self, ctx: RunContext, every: float = 5.0,
+                 helper: RunHelper | None = None) -> None:
         super().__init__(name=f"run-{ctx.run.pk}-heartbeat", daemon=True)
         self.ctx = ctx
         self.every = every
+        self.helper = helper
         self.done = threading.Event()
 
     def run(self) -> None:
@@ -48,8 +52,15 @@ class Heartbeat(threading.Thread):
             connections.close_all()
 
     def beat(self) -> None:
-        heartbeat(self.ctx.run)
+        from bigin_ui.queue.share import look_at_run
+
+        if self.helper is None:
+            heartbeat(self.ctx.run)
+        else:
+            RunHelper.objects.filter(pk=self.helper.pk).update(beat_at=timezone.now())
         self.ctx.slots.renew()
+        self.ctx.slots.share_if_wanted(within=self.every * 2)
+        look_at_run(self.ctx)
         with self.ctx.lock:
             claims = list(self.ctx.claims)
         if not claims:

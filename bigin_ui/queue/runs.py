@@ -100,13 +100,13 @@ def start_run(
             run.message = "Nothing to submit: no pending rows in scope."
         run.save()
         if total:
-            transaction.on_commit(partial(_enqueue, run.pk, run_submission))
+            transaction.on_commit(partial(_enqueue, run.pk, run_submission, rows=total))
     return run
 
 
-def _enqueue(run_id: int, task: object) -> None:
+def _enqueue(run_id: int, task: object, *, rows: int = 0) -> None:
     from bigin_ui.queue.engine import stale_after
-    from bigin_ui.queue.tasks import schedule_watch
+    from bigin_ui.queue.tasks import schedule_helpers, schedule_watch
 
     result = task.enqueue(run_id=run_id)  # type: ignore[attr-defined]
     SubmissionRun.objects.filter(pk=run_id).update(task_id=str(result.id)[:64])
@@ -115,6 +115,9 @@ def _enqueue(run_id: int, task: object) -> None:
     # (seen in the chaos test when SQLite's write lock held that worker up). Two chains at
     # different times keep the run watched; a resume claims the run, so two never both send.
     schedule_watch(run_id, after=stale_after() * 1.5)
+    # Queued after the driver's task, and below it in priority: other workers join the run
+    # as helpers (queue/share.py) once no run is waiting for a driver.
+    schedule_helpers(run_id, rows=rows)
 
 
 def run_progress(run: SubmissionRun) -> dict[str, int]:

@@ -73,6 +73,11 @@ def _local_gate() -> threading.BoundedSemaphore:
         return _local[1]
 
 
+# A CallSlot number no real slot uses: its ``until`` is when a process last found every slot
+# taken (SlotPool._want).
+WANTED = 10_001
+
+
 class NoFreeSlot(TimeoutError):
     """Raised before the call is made: nothing was sent."""
 
@@ -119,6 +124,11 @@ class SlotPool:
         self.free: queue.SimpleQueue[int] = queue.SimpleQueue()
         self.held: list[int] = []
         self.lock = threading.Lock()
+        # Another process waited for a slot: until then, a slot no thread here is waiting
+        # for goes back to the database instead of idling in this pool (see share_if_wanted).
+        self.sharing_until = 0.0
+        self.waiting = 0
+        self.wanted_at = 0.0
 
     @contextmanager
     def slot(self, *, wait: float = 600.0) -> Iterator[int]:
@@ -126,22 +136,45 @@ class SlotPool:
         try:
             yield number
         finally:
+            self._give(number)
+
+    def _give(self, number: int) -> None:
+        with self.lock:
+            release_it = time.monotonic() < self.sharing_until and not self.waiting
+            if release_it:
+                self.held.remove(number)
+        if release_it:
+            release(number, self.holder)
+        else:
             self.free.put(number)
 
     def _take(self, wait: float) -> int:
         deadline = time.monotonic() + wait
         delay = 0.002
+        with self.lock:
+            self.waiting += 1
+        try:
+            return self._wait_for_one(deadline, delay)
+        finally:
+            with self.lock:
+                self.waiting -= 1
+
+    def _wait_for_one(self, deadline: float, delay: float) -> int:
         while True:
             try:
                 return self.free.get_nowait()
             except queue.Empty:
                 pass
             with self.lock:
+                missed = False
                 if len(self.held) < settings.BIGIN_MAX_CONCURRENCY:
                     number = try_acquire(self.holder, self.lease)
                     if number is not None:
                         self.held.append(number)
                         return number
+                    missed = True
+            if missed:
+                self._want()
             try:
                 # Wait for a sibling to hand one back, then look at the database again.
                 return self.free.get(timeout=delay + random.random() * delay)  # noqa: S311
@@ -149,6 +182,41 @@ class SlotPool:
                 delay = min(delay * 2, 0.05)
             if time.monotonic() > deadline:
                 raise NoFreeSlot("No free slot for a Bigin call")
+
+    def _want(self) -> None:
+        """Say that this process found no free slot, at most twice a second: pools of other
+        processes that hold slots idle give them back (share_if_wanted)."""
+        now = time.monotonic()
+        if now - self.wanted_at < 0.5:
+            return
+        self.wanted_at = now
+        CallSlot.objects.get_or_create(number=WANTED, defaults={"holder": "wanted"})
+        CallSlot.objects.filter(number=WANTED).update(until=timezone.now())
+
+    def share_if_wanted(self, *, within: float) -> bool:
+        """Called with each heartbeat. A pool keeps its slots between calls, which saves two
+        statements per call but would starve another process's run (or a helper of the same
+        run, queue/share.py) while this one holds slots it is not using. When some process
+        wanted a slot in the last ``within`` seconds, this pool gives back the slots idle now
+        and, for a while, each slot no thread here waits for, so the processes share the cap.
+        """
+        wanted = CallSlot.objects.filter(
+            number=WANTED, until__gte=timezone.now() - timedelta(seconds=within)).exists()
+        if not wanted:
+            return False
+        self.sharing_until = time.monotonic() + 2 * within
+        idle = []
+        while True:
+            try:
+                idle.append(self.free.get_nowait())
+            except queue.Empty:
+                break
+        with self.lock:
+            for number in idle:
+                self.held.remove(number)
+        for number in idle:
+            release(number, self.holder)
+        return True
 
     def renew(self) -> None:
         if self.held:

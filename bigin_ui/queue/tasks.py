@@ -39,6 +39,31 @@ def watch_run(context: TaskContext, run_id: int) -> None:
     execute_run(run_id=run_id, on_claimed=lambda: close_dead_tasks(run_id, keep=mine))
 
 
+@task(takes_context=True)
+def help_run(context: TaskContext, run_id: int) -> None:
+    """Join a running run as a helper: claim and send its batches beside its driver."""
+    from bigin_ui.queue.share import join_run
+
+    join_run(run_id=run_id, task_id=str(context.task_result.id))
+
+
+# Helpers are queued below drivers and watches: a free worker starts a waiting run before it
+# helps one that already has a worker (django-tasks-db takes the highest priority first).
+HELPER_PRIORITY = -10
+
+
+def schedule_helpers(run_id: int, *, rows: int) -> int:
+    """Queue BIGIN_RUN_HELPERS helper tasks for a run with more than one batch to send."""
+    from django.conf import settings
+
+    count = settings.BIGIN_RUN_HELPERS
+    if not default_task_backend.supports_defer or rows <= settings.BIGIN_BATCH_SIZE:
+        return 0  # the immediate backend runs the whole run inline; one batch is not shared
+    for _ in range(count):
+        help_run.using(priority=HELPER_PRIORITY).enqueue(run_id=run_id)
+    return count
+
+
 def close_dead_tasks(run_id: int, *, keep: str) -> int:
     """Mark the task results a dead worker left "running" for this run as failed.
 

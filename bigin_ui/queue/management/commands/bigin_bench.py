@@ -36,8 +36,16 @@ class Command(BaseCommand):
                             help="Passes over the mix each concurrent client makes.")
         parser.add_argument("--keep", help="With --web: keep the seeded database in this "
                             "directory and reuse it on the next run.")
-        parser.add_argument("--phase", choices=["seed", "submit", "import-prepare", "import",
-                                                "web-seed"], help="(internal)")
+        parser.add_argument("--workers", help="Scale-out instead: comma-separated counts of "
+                            "real db_worker processes, e.g. 1,2,4; each count submits "
+                            "--runs runs of --rows rows in all.")
+        parser.add_argument("--runs", type=int, default=1,
+                            help="With --workers: concurrent runs (one per owner).")
+        parser.add_argument("--helpers", type=int, help="With --workers: BIGIN_RUN_HELPERS "
+                            "for the workers (default: workers - 1).")
+        parser.add_argument("--phase", choices=["seed", "submit", "submit-runs",
+                                                "import-prepare", "import", "web-seed"],
+                            help="(internal)")
 
     def handle(self, *args, **options):
         from bigin_ui.queue import bench
@@ -46,7 +54,14 @@ class Command(BaseCommand):
             self.import_bench(options)
             return
         if options["phase"] == "seed":
-            bench.seed(int(options["rows"]))
+            bench.seed(int(options["rows"]), owners=options["runs"])
+            return
+        if options["phase"] == "submit-runs":
+            self.stdout.write(json.dumps(bench.submit_runs(options["runs"], timeout=1800),
+                                         default=str))
+            return
+        if options["workers"]:
+            self._workers(options)
             return
         if options["phase"] == "web-seed":
             from bigin_ui.queue import bench_web
@@ -86,6 +101,27 @@ class Command(BaseCommand):
         else:
             bench.run_benchmark(lines=options["import_lines"],
                                 database_url=options["database_url"], out=self.stdout)
+
+    def _workers(self, options):
+        from bigin_ui.queue import bench
+
+        try:
+            counts = [int(n) for n in options["workers"].split(",") if n.strip()]
+            rows = int(options["rows"])
+        except ValueError:
+            raise CommandError("--workers and --rows take whole numbers (--workers 1,2,4)"
+                               ) from None
+        if not counts or min(counts) < 1 or options["runs"] < 1 or rows < options["runs"]:
+            raise CommandError("--workers needs positive counts, --runs at least 1 and "
+                               "--rows at least one row per run")
+        if options["helpers"] is not None and options["helpers"] < 0:
+            raise CommandError("--helpers cannot be negative")
+        self.stdout.write(f"Sandbox latency {options['latency_ms']} ms, cap {options['cap']}; "
+                          f"{rows} rows in {options['runs']} run(s); workers {counts}.")
+        bench.run_workers_benchmark(
+            workers=counts, runs=options["runs"], rows=rows, latency_ms=options["latency_ms"],
+            cap=options["cap"], helpers=options["helpers"],
+            database_url=options["database_url"], out=self.stdout)
 
     def _web(self, options):
         from bigin_ui.queue import bench_web

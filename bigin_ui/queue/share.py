@@ -1,0 +1,189 @@
+"""Sharing one run between several worker processes: its driver and its helpers.
+
+A run is *driven* by the worker that claimed it (``claim_run``): that worker reconciles, opens
+the levels, goes round again after lost answers and finishes the run, as when a run was one
+worker's. *Helpers* (``help_run`` tasks, BIGIN_RUN_HELPERS of them queued with a run) join a
+running run and only claim and send batches, so a large run uses several processes. Why the
+split rather than peers:
+
+- everything that decides the run's outcome (reconcile, leftovers, waiting rows, the summary)
+  stays in one place, so it happens once; helpers add throughput and nothing else;
+- what helpers do is already safe between processes: a batch is claimed by a conditional
+  UPDATE under a fresh token, ``claim_batch`` never takes a row whose parent is not created
+  (so levels hold whoever sends the parents), and the call slots are shared through the
+  database, so all helpers together stay under BIGIN_MAX_CONCURRENCY;
+- a helper's rows carry leases renewed by its own heartbeat, so a killed helper's rows lapse,
+  become unknown and are reconciled by the driver exactly like a killed driver's.
+
+The driver finishes once: it closes the run to helpers (``open_to_helpers``), then waits until
+every registered helper has left or stopped beating. A helper registers before it looks at the
+door and looks at it again after each claim, so a batch is either seen by the driver's wait or
+given back unsent.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from django.db.models import F
+from django.utils import timezone
+
+from bigin_ui.bigin.client import BiginClient
+from bigin_ui.queue.context import IN_FLIGHT, Batch, RunContext, lease_seconds, stale_after
+from bigin_ui.queue.models import Row, RunHelper, SubmissionRun
+
+log = logging.getLogger(__name__)
+
+# How long a helper taken before its run's driver waits for the driver to claim the run.
+# Helpers are queued at a lower priority than drivers, so this is the moment between another
+# worker taking the driver's task and its claim_run, not a real wait.
+JOIN_WAIT_SECONDS = 10.0
+# A queued run waiting this long for a worker makes helpers leave theirs: a helper is extra
+# throughput for one run, not a reason for another person's submit to wait.
+QUEUED_TOO_LONG = timedelta(seconds=3)
+
+
+def door_open(run_id: int) -> bool:
+    return SubmissionRun.objects.filter(
+        pk=run_id, status=SubmissionRun.Status.RUNNING, open_to_helpers=True,
+        stop_requested="",
+    ).exists()
+
+
+def give_back(batch: Batch) -> int:
+    """Rows a helper claimed after the run closed: pending again, as if never claimed."""
+    return Row.objects.filter(claim=batch.claim, status=Row.Status.SENDING).update(
+        status=Row.Status.PENDING, claim="", lease_until=None,
+        send_count=F("send_count") - 1,
+    )
+
+
+def others_in_flight(ctx: RunContext) -> bool:
+    """Rows of the run another live participant is sending or reconciling.
+
+    Their answers may make more rows sendable (children of rows being created, rows a
+    reconcile sends again), so a participant with nothing to claim waits for them instead of
+    leaving. Rows under a lapsed lease do not count: their holder is gone, and the driver
+    takes them over (wait_for_orphans).
+    """
+    with ctx.lock:
+        mine = list(ctx.claims)
+    return (Row.objects.filter(run=ctx.run, status__in=IN_FLIGHT, lease_until__gt=timezone.now())
+            .exclude(claim__in=mine).exists())
+
+
+def request_stop(run: SubmissionRun, reason: str) -> None:
+    """A participant had to stop (credits, token, refusal): the others stop too."""
+    SubmissionRun.objects.filter(pk=run.pk, stop_requested="").update(stop_requested=reason)
+
+
+def look_at_run(ctx: RunContext) -> None:
+    """Read what the other participants said: a stop for everyone, a closed door, a queued
+    run waiting for a worker (helpers only). Called by the heartbeat."""
+    state = (SubmissionRun.objects.filter(pk=ctx.run.pk)
+             .values("status", "open_to_helpers", "stop_requested").first())
+    if state is None:
+        ctx.leaving = True
+        return
+    if state["stop_requested"] and not ctx.helper:
+        ctx.stop(state["stop_requested"])
+    if not ctx.helper:
+        return
+    if (state["stop_requested"] or not state["open_to_helpers"]
+            or state["status"] != SubmissionRun.Status.RUNNING):
+        ctx.leaving = True
+    elif SubmissionRun.objects.filter(status=SubmissionRun.Status.QUEUED,
+                                      created_at__lt=timezone.now() - QUEUED_TOO_LONG).exists():
+        log.info("Helper of run %s leaves it for a queued run", ctx.run.pk)
+        ctx.leaving = True
+
+
+def join_run(*, run_id: int, task_id: str = "", client: BiginClient | None = None) -> int:
+    """Help the run's driver send its rows until nothing is left to claim; returns the
+    attempts this helper made."""
+    from bigin_ui.connection.services import build_client
+    from bigin_ui.queue.engine import send_all
+    from bigin_ui.queue.models import Attempt
+    from bigin_ui.queue.recover import Heartbeat
+
+    run = _running(run_id)
+    if run is None:
+        return 0
+    helper = RunHelper.objects.create(run=run, task_id=task_id[:64], beat_at=timezone.now())
+    try:
+        # After registering: a driver that closed the run before this saw no helper, and this
+        # helper sees the closed door; one that closes it later waits for this helper.
+        if not door_open(run.pk):
+            return 0
+        ctx = RunContext(
+            run=run, client=client or build_client(),
+            started_by=run.created_by.get_username() if run.created_by else run.origin,
+            helper=True,
+        )
+        beat = Heartbeat(ctx, every=min(5.0, lease_seconds() / 3), helper=helper)
+        beat.start()
+        try:
+            send_all(ctx)
+        finally:
+            beat.stop()
+            ctx.slots.close()
+            if ctx.stop_reason:
+                request_stop(run, ctx.stop_reason)
+        return Attempt.objects.filter(run=run, worker=helper.worker).count()
+    finally:
+        RunHelper.objects.filter(pk=helper.pk).update(finished_at=timezone.now())
+
+
+def _running(run_id: int) -> SubmissionRun | None:
+    give_up = time.monotonic() + JOIN_WAIT_SECONDS
+    while True:
+        run = SubmissionRun.objects.select_related("created_by").filter(pk=run_id).first()
+        if run is None or run.status not in {SubmissionRun.Status.QUEUED,
+                                             SubmissionRun.Status.RUNNING}:
+            return None
+        if run.status == SubmissionRun.Status.RUNNING:
+            return run
+        if time.monotonic() > give_up:
+            return None
+        time.sleep(0.2)
+
+
+def close_to_helpers(ctx: RunContext) -> None:
+    """The driver is about to finish: no helper claims anything more, and the driver waits
+    until every helper has left (its batches settled) or stopped beating (it died: its rows'
+    leases lapsed with its beat, and they are taken over as unknown)."""
+    from bigin_ui.queue.recover import recover_stale_rows
+
+    SubmissionRun.objects.filter(pk=ctx.run.pk).update(open_to_helpers=False)
+    give_up = time.monotonic() + stale_after().total_seconds() + 5
+    while time.monotonic() < give_up:
+        live = RunHelper.objects.filter(run=ctx.run, finished_at__isnull=True,
+                                        beat_at__gte=timezone.now() - stale_after())
+        if not live.exists():
+            break
+        time.sleep(0.2)
+    close_dead_helpers(ctx.run)
+    recover_stale_rows(ctx.run)
+
+
+def close_dead_helpers(run: SubmissionRun) -> int:
+    """Helpers that stopped beating without leaving died with their worker: their task
+    results would read "running" for ever in the task table."""
+    dead = list(RunHelper.objects.filter(run=run, finished_at__isnull=True,
+                                         beat_at__lt=timezone.now() - stale_after()))
+    if not dead:
+        return 0
+    RunHelper.objects.filter(pk__in=[h.pk for h in dead]).update(finished_at=timezone.now())
+    try:
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # pragma: no cover - the Redis backend has no task table
+        return len(dead)
+    DBTaskResult.objects.filter(pk__in=[h.task_id for h in dead if h.task_id],
+                                status="RUNNING").update(
+        status="FAILED", finished_at=timezone.now(),
+        exception_class_path="bigin_ui.queue.tasks.WorkerLost",
+        traceback=f"The worker helping run {run.pk} stopped; its rows were taken over.",
+    )
+    return len(dead)
