@@ -25,19 +25,26 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from django.core.exceptions import EmptyResultSet
 from django.core.signals import request_finished, request_started
 from django.db import connections
+from django.db.models import QuerySet
 
 T = TypeVar("T")
 
 # Distinct count statements a process remembers (each page asks for a handful).
 MAX_ENTRIES = 2000
 VERSION_TABLE = "queue_rowsversion"
+# The search index's triggers (migration 0007, queue.listing.text_candidates).
+TEXT_TRIGGERS = ["queue_row_text_insert", "queue_row_text_delete", "queue_row_text_update"]
+# The version is trusted only while every trigger is in place: the search's candidates are
+# remembered too, and a stale index must not be.
 TRIGGERS = ["queue_rowsversion_insert", "queue_rowsversion_delete", "queue_rowsversion_update",
             "queue_rowsversion_user", "queue_rowsversion_metadata_insert",
-            "queue_rowsversion_metadata_update", "queue_rowsversion_metadata_delete"]
+            "queue_rowsversion_metadata_update", "queue_rowsversion_metadata_delete",
+            *TEXT_TRIGGERS]
 
 _remembered: dict[tuple[str, Hashable], tuple[object, object]] = {}
 _lock = threading.Lock()
@@ -93,13 +100,13 @@ def rows_version(using: str = "default") -> object | None:
     return None
 
 
-def remembered(key: Hashable, compute: Callable[[], T], *, using: str = "default") -> T:
+def remembered(key: Hashable | None, compute: Callable[[], T], *, using: str = "default") -> T:
     """``compute()``, or what it returned before at the same rows version.
 
     ``key`` names the count exactly (its SQL and parameters): two counts with one key would
-    share an answer.
+    share an answer. None: computed, not remembered.
     """
-    version = rows_version(using)
+    version = rows_version(using) if key is not None else None
     if version is None:
         return compute()
     slot = (using, key)
@@ -112,6 +119,16 @@ def remembered(key: Hashable, compute: Callable[[], T], *, using: str = "default
             _remembered.clear()  # a crude bound: a full cache is rebuilt in a few pages
         _remembered[slot] = (version, value)
     return value
+
+
+def statement_of(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]] | None:
+    """The SQL and parameters that name what ``queryset`` reads; None when it reads nothing
+    (``none()``, an empty ``__in``), which needs no remembering."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    return sql, tuple(params)
 
 
 def forget() -> None:

@@ -13,10 +13,10 @@ import json
 from dataclasses import dataclass, field
 
 from django.db import connections
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from bigin_ui.queue.counts_cache import remembered
+from bigin_ui.queue.counts_cache import TEXT_TRIGGERS, remembered, statement_of
 from bigin_ui.queue.models import Row
 
 PAGE_SIZE = 50
@@ -41,8 +41,8 @@ class BoundedCount(int):
 def bounded_count(rows: QuerySet[Row], *, cap: int = COUNT_CAP) -> BoundedCount:
     # COUNT over a LIMITed subquery: the database stops reading at cap + 1 rows.
     inner = rows.order_by().values("pk")[: cap + 1]
-    sql, params = inner.query.sql_with_params()
-    n = remembered(("bounded", sql, tuple(params)), inner.count, using=rows.db)
+    statement = statement_of(inner)
+    n = remembered(statement and ("bounded", statement), inner.count, using=rows.db)
     result = BoundedCount(min(n, cap))
     result.capped = n > cap
     return result
@@ -64,7 +64,7 @@ def counts_by(rows: QuerySet[Row], *, field: str, values: list[str],
     matches the grouping and walk it whole.
     """
     # The rows in scope, compiled once, name the counts; the statement is built on a miss.
-    scope_sql, scope_params = rows.order_by().values("pk").query.sql_with_params()
+    scope = statement_of(rows.order_by().values("pk"))
 
     def count() -> tuple[int, ...]:
         parts, params = [], []
@@ -77,8 +77,9 @@ def counts_by(rows: QuerySet[Row], *, field: str, values: list[str],
             cursor.execute(f"SELECT {', '.join(parts)}", params)
             return tuple(cursor.fetchone())
 
-    found = remembered(("counts_by", field, tuple(values), cap, scope_sql,
-                        tuple(scope_params)), count, using=rows.db)
+    if scope is None:
+        return {}  # nothing in scope
+    found = remembered(("counts_by", field, tuple(values), cap, scope), count, using=rows.db)
     counts = {}
     for value, n in zip(values, found, strict=True):
         if n:
@@ -98,6 +99,53 @@ def json_spellings(text: str) -> set[str]:
     return {json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]}
 
 
+# A search whose text the trigram index finds in at most this many rows reads those rows by
+# id; more, and the text is common enough for the rows' own order to reach a page of matches
+# soon (as every search did before the index).
+SEARCH_CANDIDATES = 1000
+TEXT_TABLE = "queue_row_text"
+
+
+def _fts_string(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def text_candidates(text: str, *, using: str = "default") -> list[int] | None:
+    """Ids of the rows that may match ``text_query(text)`` (a superset), from the indexes;
+    None when they cannot tell: not SQLite, a term shorter than the index's three characters,
+    the index's triggers gone (a later migration that makes SQLite rebuild queue_row drops
+    them), or more than SEARCH_CANDIDATES rows.
+
+    The trigram index finds every row whose searched columns contain each term, whatever its
+    case (a superset of LIKE's matches: LIKE folds ASCII letters only); the query the ids go
+    into still says what matches exactly.
+    """
+    connection = connections[using]
+    text = text.strip()
+    terms = {text, text.casefold(), *json_spellings(text)}
+    if connection.vendor != "sqlite" or min(len(t) for t in terms) < 3:
+        return None
+    missing = (f"SELECT -1 WHERE (SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' "
+               f"AND name IN ({', '.join(['%s'] * len(TEXT_TRIGGERS))})) < "
+               f"{len(TEXT_TRIGGERS)}")
+    statement = (
+        f"SELECT rowid FROM (SELECT rowid FROM {TEXT_TABLE} WHERE {TEXT_TABLE} MATCH %s "
+        f"LIMIT {SEARCH_CANDIDATES + 1}) UNION SELECT id FROM queue_row WHERE bigin_id = %s "
+        f"UNION ALL {missing}")
+    params = (" OR ".join(sorted(_fts_string(t) for t in terms)), text, *TEXT_TRIGGERS)
+
+    def find() -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            return [pk for (pk,) in cursor.fetchall()]
+
+    # Remembered like the counts: the rows version moves with every searched column.
+    ids = remembered(("text_candidates", params), find, using=using)
+    if -1 in ids or len(ids) > SEARCH_CANDIDATES:
+        return None
+    return ids
+
+
 def text_query(text: str) -> Q:
     """Rows whose entered values, Bigin ID or problem mention ``text`` (case-insensitive)."""
     text = text.strip()
@@ -106,6 +154,23 @@ def text_query(text: str) -> Q:
     for spelling in json_spellings(text):
         query |= Q(payload__icontains=spelling)
     return query
+
+
+def searched(rows: QuerySet[Row], text: str) -> QuerySet[Row]:
+    """``rows`` that match ``text_query(text)``, found through the indexes when they can tell.
+
+    Without them the rows in scope are read in order and matched one by one: a text found in
+    three rows out of 100,000 reads all 100,000. With them, the candidates are read by id and
+    each is checked, by id, against everything ``rows`` asks plus the same text query: the
+    same rows as before. The outer statement has no other condition on purpose: given an
+    owner or a status to match, SQLite (without statistics) walks that index instead,
+    expecting few rows.
+    """
+    candidates = text_candidates(text, using=rows.db)
+    if candidates is None:
+        return rows.filter(text_query(text))
+    checked = rows.filter(text_query(text), pk=OuterRef("pk"))
+    return rows.model.objects.filter(pk__in=candidates).filter(Exists(checked))
 
 
 def day_start(day: dt.date) -> dt.datetime:
@@ -149,7 +214,7 @@ class RowFilters:
         rows = by_owner_and_dates(rows, owner=self.owner, date_from=self.date_from,
                                   date_to=self.date_to)
         if self.text.strip():
-            rows = rows.filter(text_query(self.text))
+            rows = searched(rows, self.text)  # last: it wraps the rows filtered so far
         return rows
 
 

@@ -147,6 +147,8 @@ class Row(models.Model):
             models.Index(fields=["status", "hold", "error_code", "error_field", "module",
                                  "created_at", "id"],
                          name="row_review_cause_created"),
+            # A search also finds a row by its Bigin ID, looked up here (queue.listing).
+            models.Index(fields=["bigin_id"], name="row_bigin_id"),
         ]
 
     def __str__(self) -> str:

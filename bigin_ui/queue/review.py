@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,9 +14,9 @@ from django.utils import timezone
 
 from bigin_ui.metadata.forms import RecordForm
 from bigin_ui.metadata.schema import get_schema, metadata_version, schema_at
-from bigin_ui.queue.counts_cache import remembered
+from bigin_ui.queue.counts_cache import remembered, statement_of
 from bigin_ui.queue.entry import entry_exclusions, form_context, validation_context
-from bigin_ui.queue.listing import by_owner_and_dates
+from bigin_ui.queue.listing import by_owner_and_dates, searched
 from bigin_ui.queue.models import Row, RowEvent
 from bigin_ui.queue.permissions import ALLOW, LINK, may, refusal
 from bigin_ui.queue.revalidate import problems_for
@@ -56,28 +55,11 @@ class ReviewFilters:
             rows = rows.filter(error_field=self.field)
         rows = by_owner_and_dates(rows, owner=self.owner, date_from=self.date_from,
                                   date_to=self.date_to)
-        if self.text:
-            in_payload = Q()
-            for spelling in json_spellings(self.text):
-                in_payload |= Q(payload__icontains=spelling)
-            rows = rows.filter(
-                Q(error_message__icontains=self.text) | Q(hold_reason__icontains=self.text)
-                | Q(unique_key__icontains=self.text.casefold())
-                | in_payload | Q(bigin_id=self.text)
-            )
         if self.cause:
             rows = rows.filter(**cause_filter(self.cause))
+        if self.text:
+            rows = searched(rows, self.text)  # last: it wraps the rows filtered so far
         return rows
-
-
-def json_spellings(text: str) -> set[str]:
-    """How ``text`` appears inside the stored JSON of a payload.
-
-    The payload is searched as JSON text, where quotes and backslashes are escaped, and where
-    SQLite keeps non-ASCII letters as \\u escapes ("M\\u00fcller") while PostgreSQL keeps
-    them as they are.
-    """
-    return {json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]}
 
 
 def attention_rows() -> QuerySet[Row]:
@@ -120,8 +102,8 @@ def cause_groups(rows: QuerySet[Row]) -> list[dict[str, Any]]:
     grouped = (rows.values("status", "hold", "error_code", "error_field", "module")
                .annotate(n=Count("pk"), metadata_version=metadata_version(OuterRef("module")))
                .order_by("-n")[:50])
-    sql, params = grouped.query.sql_with_params()
-    found = remembered(("cause_groups", sql, tuple(params)), lambda: list(grouped),
+    statement = statement_of(grouped)
+    found = remembered(statement and ("cause_groups", statement), lambda: list(grouped),
                        using=rows.db)
     groups = []
     for item in found:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
@@ -135,3 +136,72 @@ def test_filters_each_narrow_the_rows(staff, django_user_model):
     assert list(RowFilters(date_from=today).apply(everything)) == [theirs]
     assert set(RowFilters(date_to=today - dt.timedelta(days=1)).apply(everything)) == {
         held, failed}
+
+
+# --- search through the trigram index ------------------------------------------------------
+
+SEARCHED_PAYLOADS = [
+    {"Last_Name": "Müller", "First_Name": "Zoë"}, {"Last_Name": "Muller"},
+    {"Last_Name": 'O"Brien \\ Sons'}, {"Last_Name": "MACDONALD", "Email": "mac@example.com"},
+    {"Account_Name": "100% Pure_Water"}, {"Subject": "Call Anna"}, {"Last_Name": "Anna-Lena"},
+]
+SEARCHES = ["müller", "MÜLLER", "Muller", "zoë müller", 'o"brien \\ sons', "macdonald",
+            "MAC@EXAMPLE", "100% pure", "pure_water", "anna", "ann", "an", "a", "Lena",
+            "duplicate of", "INVALID", "email:mac@", "5550001", "nothing like this", " anna "]
+
+
+@pytest.fixture
+def searchable(staff):
+    rows = [Row.objects.create(module="Contacts", owner=staff, payload=payload)
+            for payload in SEARCHED_PAYLOADS]
+    Row.objects.filter(pk=rows[0].pk).update(status="failed", error_code="INVALID_DATA",
+                                             error_message="Invalid e-mail for Müller")
+    Row.objects.filter(pk=rows[1].pk).update(hold="duplicate",
+                                             hold_reason="Duplicate of row 1 (Anna)")
+    Row.objects.filter(pk=rows[3].pk).update(unique_key="email:mac@example.com",
+                                             bigin_id="5550001")
+    return rows
+
+
+def test_a_search_finds_through_the_index_exactly_what_it_finds_row_by_row(searchable, staff):
+    """The oracle: the text query applied to every row, which is what searches did before
+    the index (and still do where it cannot tell)."""
+    from bigin_ui.queue.listing import searched, text_query
+
+    scope = Row.objects.filter(owner=staff)
+    for text in SEARCHES:
+        expected = sorted(scope.filter(text_query(text)).values_list("pk", flat=True))
+        assert sorted(searched(scope, text).values_list("pk", flat=True)) == expected, text
+    # The oracle has something to say: most searches find a row, some find none.
+    assert sum(bool(scope.filter(text_query(t)).exists()) for t in SEARCHES) >= 12
+
+
+def test_the_index_follows_every_change_of_a_searched_column(searchable, staff):
+    from bigin_ui.queue.listing import searched
+
+    scope = Row.objects.filter(owner=staff)
+    row = searchable[5]
+    assert list(searched(scope, "Call Anna")) == [row]
+    row.payload = {"Subject": "Call Bertha"}
+    row.save()
+    assert list(searched(scope, "Call Anna")) == []
+    assert list(searched(scope, "bertha")) == [row]
+    Row.objects.filter(pk=row.pk).update(error_message="Bigin said no to Bertha")
+    assert list(searched(scope, "said no")) == [row]
+    row.delete()
+    assert list(searched(scope, "bertha")) == []
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's trigram index")
+def test_the_index_names_the_candidates_or_says_it_cannot(searchable, staff, monkeypatch):
+    from bigin_ui.queue import listing
+
+    assert set(listing.text_candidates("anna")) >= {searchable[5].pk, searchable[6].pk}
+    assert listing.text_candidates("an") is None  # shorter than a trigram
+    assert listing.text_candidates("5550001") == [searchable[3].pk]  # by Bigin ID
+    monkeypatch.setattr(listing, "SEARCH_CANDIDATES", 1)
+    assert listing.text_candidates("anna") is None  # too common: the rows' own order
+    monkeypatch.undo()
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER queue_row_text_update")
+    assert listing.text_candidates("anna") is None  # the index may be stale: not used

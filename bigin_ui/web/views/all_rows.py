@@ -24,7 +24,8 @@ def all_rows(request: HtmxHttpRequest) -> HttpResponse:
                                                                           flat=True)
     form = RowsFilterForm(request.GET, counts=status_counts(Row.objects.all()),
                           usernames=list(usernames))
-    rows = form.filters().apply(Row.objects.prefetch_related("owner"))  # see review()
+    # The owners after filtering: a search may hand back a queryset of its own.
+    rows = form.filters().apply(Row.objects.all()).prefetch_related("owner")  # see review()
     page = keyset_page(rows, **cursor_args(request))
     attach_problems(page.object_list)
     prepare_rows(page.object_list)
