@@ -37,7 +37,7 @@ T = TypeVar("T")
 # Distinct count statements a process remembers (each page asks for a handful).
 MAX_ENTRIES = 2000
 VERSION_TABLE = "queue_rowsversion"
-# The search index's triggers (migration 0007, queue.listing.text_candidates).
+# The search index's triggers (migration 0008, queue.listing.text_candidates).
 TEXT_TRIGGERS = ["queue_row_text_insert", "queue_row_text_delete", "queue_row_text_update"]
 # The version is trusted only while every trigger is in place: the search's candidates are
 # remembered too, and a stale index must not be.

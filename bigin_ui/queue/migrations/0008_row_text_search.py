@@ -52,7 +52,7 @@ def _run(statements):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("queue", "0006_rows_version"),
+        ("queue", "0007_run_helpers"),
     ]
 
     operations = [
