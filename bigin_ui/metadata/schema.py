@@ -130,6 +130,15 @@ def _load(module: str) -> ModuleSchema:
     return schema
 
 
+def remember(row: ModuleMetadata) -> None:
+    """Keep the schema of metadata this process just stored: its next page needs no read.
+    (Other processes notice the new fingerprint and read it once.) Harmless if the storing
+    transaction rolls back: a fingerprint the database does not hold is never asked for."""
+    schema = build_schema(row)
+    with _lock:
+        _cache[row.module] = (row.fingerprint, schema)
+
+
 def get_schema(module: str) -> ModuleSchema:
     if module not in MODULES:
         raise UnknownModule(module)

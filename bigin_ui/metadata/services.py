@@ -18,6 +18,7 @@ from bigin_ui.bigin.errors import BiginError, MalformedAnswer
 from bigin_ui.metadata.fields import layout_required, parse_field
 from bigin_ui.metadata.models import BiginOrg, BiginUser, MetadataChange, ModuleMetadata
 from bigin_ui.metadata.schema import MODULES
+from bigin_ui.metadata.schema import remember as remember_schema
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +170,7 @@ def store_module(
     row.synced_at = timezone.now()
     row.fingerprint = fingerprint
     row.save()
+    remember_schema(row)
     if changes:
         MetadataChange.objects.create(module=module, changes=changes)
     return changes

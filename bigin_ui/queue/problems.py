@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, QuerySet
 
-from bigin_ui.metadata.schema import MODULE_LABELS, MetadataMissing, UnknownModule, get_schema
+from bigin_ui.metadata.schema import (
+    MODULE_LABELS,
+    MetadataMissing,
+    UnknownModule,
+    get_schema,
+    metadata_version,
+    schema_at,
+)
 from bigin_ui.queue.models import Row
 
 # Rows that can still become the record a duplicate repeats (as in runs.flag_duplicates):
@@ -99,7 +106,8 @@ def attach_problems(rows: Sequence[Row], *, field_labels: bool = False) -> Seque
     (Bigin's own error on a failed row is shown from its fields).
 
     With ``field_labels`` (one row's page), fields are named by their labels in Bigin, which
-    costs a metadata read per module; lists keep the API names Bigin's errors use.
+    costs a metadata read per module; lists name Bigin's error field by its label when their
+    rows were read with_metadata_version, else by the API name Bigin's error uses.
     """
     schemas: dict | None = {} if field_labels else None
     waiting = [r for r in rows if r.hold == Row.Hold.WAITING]
@@ -114,4 +122,17 @@ def attach_problems(rows: Sequence[Row], *, field_labels: bool = False) -> Seque
         row.error_field_label = row.error_field
         if row.error_field and schemas is not None:
             row.error_field_label = _field_label(row.module, row.error_field, schemas)
+        elif row.error_field and getattr(row, "metadata_version", None):
+            # A list read its rows with their module's metadata fingerprint (see
+            # with_metadata_version): the label costs no statement while it is current.
+            schema = schema_at(row.module, row.metadata_version)
+            meta = schema.get(row.error_field) if schema is not None else None
+            if meta is not None and meta.label:
+                row.error_field_label = meta.label
     return rows
+
+
+def with_metadata_version(rows: QuerySet[Row]) -> QuerySet[Row]:
+    """Rows read with their module's metadata fingerprint, so that attach_problems names
+    Bigin's error fields by their labels at no statement of its own."""
+    return rows.annotate(metadata_version=metadata_version(OuterRef("module")))

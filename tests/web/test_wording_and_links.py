@@ -225,3 +225,30 @@ def test_a_row_put_back_after_a_connection_failure_says_why_in_words(
     problem = page.split('data-testid="problem"')[1].split("</div>")[0]
     assert text_of(problem.split("<details")[0]) == words
     assert "Max retries exceeded" in problem.split("Technical details")[1]
+
+
+@pytest.mark.parametrize(("who", "page"), [("sales", "my_rows"), ("admin", "all_rows")])
+def test_the_row_lists_name_bigins_error_field_by_its_label(who, page, sales_client,
+                                                            admin_client, sales_user,
+                                                            contacts_metadata):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bigin_ui.metadata.services import store_module
+    from tests.factories import contacts_fields
+
+    store_module(module="Contacts", layouts=[], tags=[], fields=[
+        {**f, "field_label": "Company <b>Name</b>"} if f["api_name"] == "Account_Name" else f
+        for f in contacts_fields()])
+    Row.objects.create(module="Contacts", owner=sales_user, payload={"Last_Name": "A"},
+                       status=Row.Status.FAILED, error_code="INVALID_DATA",
+                       error_message="invalid data", error_field="Account_Name")
+    client = sales_client if who == "sales" else admin_client
+    client.get(reverse(page))
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(reverse(page)).content.decode()
+    problem = html.split('data-testid="problem">')[1].split("</td>")[0]
+    assert "(Bigin: INVALID_DATA on Company &lt;b&gt;Name&lt;/b&gt;)" in problem
+    # The label rides on the page's own statement (the metadata's fingerprint per row).
+    assert not [q["sql"] for q in captured.captured_queries
+                if re.match(r'SELECT [^()]* FROM "metadata_modulemetadata"', q["sql"])]

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from bigin_ui.queue.listing import keyset_page, status_counts
 from bigin_ui.queue.models import Row
-from bigin_ui.queue.problems import attach_problems
+from bigin_ui.queue.problems import attach_problems, with_metadata_version
 from bigin_ui.web.forms import RowsFilterForm
 from bigin_ui.web.http import HtmxHttpRequest, cursor_args, filter_query
 from bigin_ui.web.permissions import admin_required
@@ -26,7 +26,7 @@ def all_rows(request: HtmxHttpRequest) -> HttpResponse:
                           usernames=list(usernames))
     # The owners after filtering: a search may hand back a queryset of its own.
     rows = form.filters().apply(Row.objects.all()).prefetch_related("owner")  # see review()
-    page = keyset_page(rows, **cursor_args(request))
+    page = keyset_page(with_metadata_version(rows), **cursor_args(request))
     attach_problems(page.object_list)
     prepare_rows(page.object_list)
     return render(request, "web/all_rows.html", {

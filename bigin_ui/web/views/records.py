@@ -25,7 +25,7 @@ from bigin_ui.queue.listing import (
     status_counts,
 )
 from bigin_ui.queue.models import Row, SubmissionRun
-from bigin_ui.queue.problems import attach_problems
+from bigin_ui.queue.problems import attach_problems, with_metadata_version
 from bigin_ui.queue.rows import RowError, create_row, edit_row, may_change, rows_visible_to
 from bigin_ui.queue.run_report import describe_run
 from bigin_ui.queue.runs import run_progress, start_run
@@ -82,7 +82,7 @@ def my_rows(request: HtmxHttpRequest) -> HttpResponse:
     filters = RowFilters(
         status=status if status in Row.Status.values or status == HELD else "",
         module=module if module in MODULES else "", text=text)
-    page = keyset_page(filters.apply(mine), **cursor_args(request))
+    page = keyset_page(with_metadata_version(filters.apply(mine)), **cursor_args(request))
     attach_problems(page.object_list)
     prepare_rows(page.object_list)
     counts = status_counts(mine)

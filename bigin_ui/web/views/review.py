@@ -68,13 +68,15 @@ def review(request: HtmxHttpRequest) -> HttpResponse:
     module = filters.module or cause.get("module", "")
     settable = []
     if module:
-        # The module's metadata as the groups read it (no statement), else read now.
-        version = next((g["metadata_version"] for g in groups if g["module"] == module), None)
+        # The module's metadata as the groups read it (no statement; a group without a
+        # fingerprint: no metadata), else read now.
+        group = next((g for g in groups if g["module"] == module), None)
         try:
-            schema = schema_at(module, version) or get_schema(module)
-            settable = [(f.api_name, f.label) for f in schema.entry_fields]
+            schema = (schema_at(module, group["metadata_version"]) if group is not None
+                      else get_schema(module))
         except LookupError:  # no metadata yet, or a hand-edited cause naming no module
-            settable = []
+            schema = None
+        settable = [(f.api_name, f.label) for f in schema.entry_fields] if schema else []
     query = filter_query(request, drop=("run",))
     # Back from a bulk retry: that run's progress, and then what happened, in words.
     run_id = request.GET.get("run", "")
