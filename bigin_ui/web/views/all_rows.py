@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from bigin_ui.queue.counts_cache import remembered
 from bigin_ui.queue.listing import keyset_page, status_counts
 from bigin_ui.queue.models import Row
 from bigin_ui.queue.problems import attach_problems, with_metadata_version
@@ -22,7 +23,8 @@ def all_rows(request: HtmxHttpRequest) -> HttpResponse:
     # Usernames for the owner filter: a small table, read in one statement.
     usernames = get_user_model().objects.order_by("username").values_list("username",
                                                                           flat=True)
-    form = RowsFilterForm(request.GET, counts=status_counts(Row.objects.all()),
+    counts = remembered(("all rows counts",), lambda: status_counts(Row.objects.all()))
+    form = RowsFilterForm(request.GET, counts=counts,
                           usernames=list(usernames))
     # The owners after filtering: a search may hand back a queryset of its own.
     rows = form.filters().apply(Row.objects.all()).prefetch_related("owner")  # see review()

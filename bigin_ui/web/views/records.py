@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from bigin_ui.metadata.schema import MODULE_LABELS, MODULES, MetadataMissing, get_schema
 from bigin_ui.queue import permissions
 from bigin_ui.queue.context import entry_key_field
+from bigin_ui.queue.counts_cache import remembered
 from bigin_ui.queue.entry import make_form, row_label
 from bigin_ui.queue.history import row_calls
 from bigin_ui.queue.listing import (
@@ -85,7 +86,11 @@ def my_rows(request: HtmxHttpRequest) -> HttpResponse:
     page = keyset_page(with_metadata_version(filters.apply(mine)), **cursor_args(request))
     attach_problems(page.object_list)
     prepare_rows(page.object_list)
-    counts = status_counts(mine)
+    # Named by the person alone, the counts skip even their statements' compiling while the
+    # rows are unchanged (queue.counts_cache).
+    counts, scope = remembered(("my rows counts", request.user.pk), lambda: (
+        (found := status_counts(mine)),
+        _submit_scope(request.user, pending=found.get(Row.Status.PENDING, 0))))
     run = None
     run_id = request.GET.get("run", "")
     if run_id.isdigit():
@@ -103,7 +108,7 @@ def my_rows(request: HtmxHttpRequest) -> HttpResponse:
         "statuses": Row.Status.choices,
         "modules": [(m, MODULE_LABELS[m]) for m in MODULES],
         **run_context(run),
-        **_submit_scope(request.user, pending=counts.get(Row.Status.PENDING, 0)),
+        **scope,
         "run_workflows": settings.BIGIN_TRIGGER not in {"none", "off", "[]"},
     }
     template = "web/rows.html#rows-table" if request.htmx and not request.htmx.boosted else (

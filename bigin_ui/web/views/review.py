@@ -8,9 +8,11 @@ from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from bigin_ui.metadata.schema import get_schema, schema_at
+from bigin_ui.queue.counts_cache import remembered
 from bigin_ui.queue.exports import csv_lines
 from bigin_ui.queue.listing import bounded_count, keyset_page, status_counts
 from bigin_ui.queue.models import SubmissionRun
@@ -47,8 +49,15 @@ def review(request: HtmxHttpRequest) -> HttpResponse:
     form, filters, rows = _filtered(request, request.GET)
     without_cause = filters.__class__(**{**filters.__dict__, "cause": ""}).apply(
         attention_rows())
-    groups = cause_groups(without_cause)
-    counts = status_counts(without_cause, statuses=ATTENTION_STATUSES)
+    # The filters (and the zone their dates start the day in) name the counts exactly:
+    # remembered under them, a page skips even their statements' compiling while the rows are
+    # unchanged (queue.counts_cache).
+    key = ("review counts", timezone.get_current_timezone_name(),
+           tuple(sorted(filters.__dict__.items())))
+    groups, counts, total = remembered(key, lambda: (
+            cause_groups(without_cause),
+            status_counts(without_cause, statuses=ATTENTION_STATUSES),
+            bounded_count(rows)))
     # The owner's name comes from a correlated subquery (a primary-key read of one user): a
     # join would make SQLite sort every row needing attention instead of reading the status
     # index in order, and a prefetch would cost one more statement per page.
@@ -84,7 +93,7 @@ def review(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "web/review.html", {
         **run_context(run),
         "filter_form": form, "filters": filters, "groups": groups, "page": page,
-        "total": bounded_count(rows), "status_counts": counts,
+        "total": total, "status_counts": counts,
         "settable_fields": settable, "query": query,
         "set_field_default": filters.field or cause.get("error_field", ""),
     })
