@@ -342,6 +342,9 @@ def submit_runs(owners: int, timeout: float) -> dict[str, Any]:
         "calls": inserts.count(),
         "calls_by_worker": dict(inserts.values_list("worker").annotate(n=Count("pk"))),
         "helpers_joined": RunHelper.objects.filter(run__in=done).count(),
+        # How long each call took as the client saw it (200 ms of it is the sandbox's
+        # latency): far above the latency, the calls wait for CPU, not for slots.
+        "call_ms": sorted(inserts.values_list("duration_ms", flat=True)),
         "statuses": dict(Row.objects.values_list("status").annotate(n=Count("pk"))),
     }
 
@@ -511,6 +514,10 @@ def run_workers_benchmark(*, workers: list[int], runs: int, rows: int, latency_m
     return results
 
 
+def _pct(values: list[int], pct: int) -> int:
+    return values[min(len(values) - 1, len(values) * pct // 100)] if values else 0
+
+
 def _print_workers(f: dict[str, Any], out: Any) -> None:
     rate = f["rows"] / f["wall_s"] if f["wall_s"] else 0.0
     per_run = ", ".join(f"{r['rows']} rows {r['status']} at {r['wall_s']:.2f} s"
@@ -523,6 +530,7 @@ def _print_workers(f: dict[str, Any], out: Any) -> None:
         f"  calls             {f['calls']} (minimum {f['min_calls']}); per worker: {by_worker}"
         f"; helpers joined {f['helpers_joined']}\n"
         f"  wall time         {f['wall_s']:.2f} s\n"
+        f"  call duration     median {_pct(f['call_ms'], 50)} ms, p90 {_pct(f['call_ms'], 90)} ms\n"
         f"  throughput        {rate:.0f} rows/s ({100 * rate / f['ideal_rows_s']:.0f}% of ideal "
         f"{f['ideal_rows_s']:.0f}); {f['ratio']:.2f}× the first count\n"
         f"  429s provoked     {f['sandbox_429']} (most calls in flight at once: "
