@@ -91,6 +91,8 @@ def look_at_run(ctx: RunContext) -> None:
         ctx.stop(state["stop_requested"])
     if not ctx.helper:
         return
+    if ctx.stop_reason and not state["stop_requested"]:
+        request_stop(ctx.run, ctx.stop_reason)  # now, not only once this helper has left
     if (state["stop_requested"] or not state["open_to_helpers"]
             or state["status"] != SubmissionRun.Status.RUNNING):
         ctx.leaving = True
@@ -108,14 +110,18 @@ def join_run(*, run_id: int, task_id: str = "", client: BiginClient | None = Non
     from bigin_ui.queue.models import Attempt
     from bigin_ui.queue.recover import Heartbeat
 
-    run = _running(run_id)
-    if run is None:
+    if not SubmissionRun.objects.filter(pk=run_id, status__in=[
+            SubmissionRun.Status.QUEUED, SubmissionRun.Status.RUNNING]).exists():
         return 0
-    helper = RunHelper.objects.create(run=run, task_id=task_id[:64], beat_at=timezone.now())
+    # Registered first thing, so a worker killed from here on leaves a helper whose beat goes
+    # stale, and its task is closed as lost when the run finishes.
+    helper = RunHelper.objects.create(run_id=run_id, task_id=task_id[:64],
+                                      beat_at=timezone.now())
     try:
+        run = _running(run_id)
         # After registering: a driver that closed the run before this saw no helper, and this
         # helper sees the closed door; one that closes it later waits for this helper.
-        if not door_open(run.pk):
+        if run is None or not door_open(run.pk):
             return 0
         ctx = RunContext(
             run=run, client=client or build_client(),
@@ -157,6 +163,8 @@ def close_to_helpers(ctx: RunContext) -> None:
     from bigin_ui.queue.recover import recover_stale_rows
 
     SubmissionRun.objects.filter(pk=ctx.run.pk).update(open_to_helpers=False)
+    # The driver makes no more calls: its call slots go to the helpers' last batches at once.
+    ctx.slots.close()
     give_up = time.monotonic() + stale_after().total_seconds() + 5
     while time.monotonic() < give_up:
         live = RunHelper.objects.filter(run=ctx.run, finished_at__isnull=True,

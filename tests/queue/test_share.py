@@ -95,6 +95,15 @@ def test_a_stop_asked_by_a_helper_stops_the_driver_and_every_helper(staff):
     assert helper.leaving and not helper.stopped
 
 
+def test_a_helper_that_had_to_stop_tells_the_run_with_its_next_beat(staff):
+    run = running_run(staff, [])
+    helper = RunContext(run=run, client=None, started_by="test", helper=True)
+    helper.stop("Stopped at the daily credit allowance.")
+    look_at_run(helper)
+    run.refresh_from_db()
+    assert run.stop_requested == "Stopped at the daily credit allowance."
+
+
 def test_a_helper_leaves_its_run_for_a_run_waiting_for_a_worker(staff):
     run = running_run(staff, [])
     helper = RunContext(run=run, client=None, started_by="test", helper=True)
