@@ -68,6 +68,10 @@ class Figures:
     mix_wall: float = 0.0
     mix_p95: dict[str, float] = field(default_factory=dict)
     mix_errors: int = 0
+    # The 20 clients run on the same 2 cores as the server: what each side burnt in the mix.
+    mix_client_cpu: float = 0.0
+    mix_server_cpu: float = 0.0
+    load: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
 
 # --- the child phase (runs inside Django) ---------------------------------------------------
@@ -288,7 +292,8 @@ def measure_single(port: int, cookies: dict[str, str], mix: list[Page], *,
 
 
 def measure_mix(port: int, cookies: dict[str, str], mix: list[Page], figures: Figures, *,
-                clients: int, loops: int, deadline_s: float) -> None:
+                clients: int, loops: int, deadline_s: float,
+                server_pid: int | None = None) -> None:
     samples: list[Sample] = []
     lock = threading.Lock()
     stop_at = time.monotonic() + deadline_s
@@ -308,12 +313,18 @@ def measure_mix(port: int, cookies: dict[str, str], mix: list[Page], figures: Fi
             samples.extend(mine)
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    pids = server_pids(server_pid) if server_pid else []
+    server_before = sum(_process_cpu(p) for p in pids)
+    client_before = time.process_time()
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     figures.mix_wall = time.perf_counter() - started
+    figures.mix_client_cpu = time.process_time() - client_before
+    figures.mix_server_cpu = sum(_process_cpu(p) for p in pids) - server_before
+    figures.load = os.getloadavg()
     figures.mix_pages = len(samples)
     figures.mix_errors = sum(1 for s in samples if s.status != 200)
     for page in mix:
@@ -336,6 +347,12 @@ def report(figures: Figures, out: Any, *, clients: int) -> None:
     rate = figures.mix_pages / figures.mix_wall if figures.mix_wall else 0.0
     out.write(f"\n{clients} clients on the mix: {figures.mix_pages} pages in "
               f"{figures.mix_wall:.1f} s = {rate:.1f} pages/s, {figures.mix_errors} errors\n")
+    if figures.mix_pages:
+        pages_n = figures.mix_pages
+        out.write(f"  CPU per page: server {figures.mix_server_cpu / pages_n * 1000:.1f} ms, "
+                  f"the clients {figures.mix_client_cpu / pages_n * 1000:.1f} ms "
+                  f"({figures.mix_client_cpu / figures.mix_wall * 100:.0f} % of a core); "
+                  f"load average after: {' '.join(f'{x:.2f}' for x in figures.load)}\n")
     for name, seconds in figures.mix_p95.items():
         out.write(f"  {name:28s} p95 {seconds * 1000:8.1f} ms\n")
     out.flush()
@@ -411,7 +428,7 @@ def run_web_benchmark(*, mine: int, others: int, clients: int, repeat: int, loop
                                  server_pid=server.pid)
         measured = [p for p in mix if p.name in figures.single]
         measure_mix(port, seeded["cookies"], measured, figures, clients=clients, loops=loops,
-                    deadline_s=600)
+                    deadline_s=600, server_pid=server.pid)
         report(figures, out, clients=clients)
         errors = (workdir / "server.log").read_text(errors="replace").strip()
         (workdir / "server.log").unlink()

@@ -30,7 +30,7 @@ def all_rows(request: HtmxHttpRequest) -> HttpResponse:
     rows = form.filters().apply(Row.objects.all()).prefetch_related("owner")  # see review()
     page = keyset_page(with_metadata_version(rows), **cursor_args(request))
     attach_problems(page.object_list)
-    prepare_rows(page.object_list)
+    lines = prepare_rows(page.object_list)
     return render(request, "web/all_rows.html", {
-        "filter_form": form, "page": page, "query": filter_query(request),
+        "filter_form": form, "page": page, "lines": lines, "query": filter_query(request),
     })

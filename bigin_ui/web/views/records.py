@@ -85,7 +85,7 @@ def my_rows(request: HtmxHttpRequest) -> HttpResponse:
         module=module if module in MODULES else "", text=text)
     page = keyset_page(with_metadata_version(filters.apply(mine)), **cursor_args(request))
     attach_problems(page.object_list)
-    prepare_rows(page.object_list)
+    lines = prepare_rows(page.object_list)
     # Named by the person alone, the counts skip even their statements' compiling while the
     # rows are unchanged (queue.counts_cache).
     counts, scope = remembered(("my rows counts", request.user.pk), lambda: (
@@ -100,6 +100,7 @@ def my_rows(request: HtmxHttpRequest) -> HttpResponse:
         run = runs.filter(pk=run_id).first()
     context = {
         "page": page,
+        "lines": lines,
         "query": filter_query(request),
         "counts": counts,
         "status": status,

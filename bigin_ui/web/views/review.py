@@ -70,7 +70,7 @@ def review(request: HtmxHttpRequest) -> HttpResponse:
     for row in page.object_list:
         if row.error_field:
             row.error_field_label = labels.get((row.module, row.error_field), row.error_field)
-    prepare_rows(page.object_list)
+    lines = prepare_rows(page.object_list)
     # A cause group is one module (and names the field Bigin complained about), so "set a
     # field" works on a group's page without filtering by module as well.
     cause = cause_filter(filters.cause) if filters.cause else {}
@@ -92,7 +92,7 @@ def review(request: HtmxHttpRequest) -> HttpResponse:
     run = SubmissionRun.objects.filter(pk=run_id).first() if run_id.isdigit() else None
     return render(request, "web/review.html", {
         **run_context(run),
-        "filter_form": form, "filters": filters, "groups": groups, "page": page,
+        "filter_form": form, "filters": filters, "groups": groups, "page": page, "lines": lines,
         "total": total, "status_counts": counts,
         "settable_fields": settable, "query": query,
         "set_field_default": filters.field or cause.get("error_field", ""),
