@@ -60,6 +60,13 @@ class CachedToken:
         return bool(self.access_token) and self.expires_at - margin > now
 
 
+# How long a token read from the store is reused before reading it again. Reading it (and
+# decrypting it) before every call was a statement per call; a token refreshed meanwhile by
+# another process does not end this one's (Zoho keeps several alive), and a token Bigin
+# refuses is named in ``reject``, which skips the memo.
+MEMO_SECONDS = 10.0
+
+
 class TokenStore(Protocol):
     """Shared storage for the current access token plus a refresh lease."""
 
@@ -177,6 +184,8 @@ class OAuthClient:
         # After a failed refresh, callers in this process get the same answer for a while
         # instead of each asking the accounts server again.
         self._failed: tuple[float, TokenUnavailable] | None = None
+        # The token last read from the store, reused for MEMO_SECONDS (see there).
+        self._memo: tuple[float, CachedToken] | None = None
         # Threads of one process share this client (and its store owner id, which the store's
         # lease lets re-enter): this lock keeps them to one refresh at a time as well.
         self._local = threading.Lock()
@@ -188,11 +197,15 @@ class OAuthClient:
 
     def token(self, *, reject: str | None = None) -> CachedToken:
         """A usable access token. ``reject`` names a token Bigin just refused (force refresh)."""
+        memo = self._memo
+        if memo is not None and self.clock() < memo[0] and self._usable(memo[1], reject):
+            return memo[1]
         deadline = self.clock() + max(WAIT_FOR_OTHER_REFRESH_SECONDS, self.lease_seconds + 5)
         while True:
             current = self.store.load()
             if self._usable(current, reject):
                 assert current is not None
+                self._memo = (self.clock() + MEMO_SECONDS, current)
                 return current
             with self._local:
                 if self.store.try_acquire(self.owner, self.lease_seconds):
@@ -212,6 +225,7 @@ class OAuthClient:
                             raise
                         self._failed = None
                         self.store.save(fresh)
+                        self._memo = (self.clock() + MEMO_SECONDS, fresh)
                         return fresh
                     finally:
                         self.store.release(self.owner)

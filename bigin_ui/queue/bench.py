@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,34 +95,79 @@ def seed(total: int, owners: int = 1) -> None:
 
 
 class QueryCounter:
-    """Counts SQL statements on every connection, in every thread."""
+    """Counts SQL statements on the default database's connections, in every thread that
+    ``counts`` (all of them unless told), with their shapes (the start of each statement)."""
 
-    def __init__(self) -> None:
+    def __init__(self, counts: Callable[[threading.Thread], bool] | None = None) -> None:
         self.count = 0
+        self.executions = 0
         self.lock = threading.Lock()
-        self.shapes: collections.Counter[str] = collections.Counter()
+        self.raw: collections.Counter[str] = collections.Counter()
+        self.counts = counts
 
     def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        with self.lock:
-            self.count += 1
-            self.shapes[sql[:90]] += 1
+        if context["connection"].alias == "default" and (
+                self.counts is None or self.counts(threading.current_thread())):
+            if many:
+                params = list(params)
+            with self.lock:
+                self.count += 1
+                # executemany runs the statement once per parameter set: a per-row statement
+                # however it is sent.
+                self.executions += len(params) if many else 1
+                self.raw[sql] += 1
         return execute(sql, params, many, context)
+
+    @property
+    def shapes(self) -> collections.Counter[str]:
+        """Statements by kind and table (worked out at the end: not on the measured path)."""
+        out: collections.Counter[str] = collections.Counter()
+        with self.lock:
+            for sql, n in self.raw.items():
+                out[shape(sql)] += n
+        return out
+
+    def _attach(self, sender: Any, connection: Any, **kwargs: Any) -> None:
+        if self not in connection.execute_wrappers:
+            connection.execute_wrappers.append(self)
 
     def install(self) -> None:
         from django.db import connections
         from django.db.backends.signals import connection_created
 
-        def attach(sender: Any, connection: Any, **kwargs: Any) -> None:
-            if self not in connection.execute_wrappers:
-                connection.execute_wrappers.append(self)
-
-        connection_created.connect(attach, weak=False)
+        connection_created.connect(self._attach, weak=False)
         for conn in connections.all():
-            attach(None, conn)
+            self._attach(None, conn)
+
+    def uninstall(self) -> None:
+        """Stop counting on new connections (and on this thread's current ones)."""
+        from django.db import connections
+        from django.db.backends.signals import connection_created
+
+        connection_created.disconnect(self._attach)
+        for conn in connections.all():
+            if self in conn.execute_wrappers:
+                conn.execute_wrappers.remove(self)
+
+
+def shape(sql: str) -> str:
+    """A statement's kind and table, e.g. ``UPDATE queue_row``, for the breakdown."""
+    words = sql[:400].replace('"', "").split()
+    verb = words[0].upper() if words else ""
+    table = ""
+    for key in ("FROM", "INTO", "UPDATE"):
+        if key in (w.upper() for w in words[:40]):
+            index = [w.upper() for w in words].index(key)
+            if index + 1 < len(words):
+                table = words[index + 1]
+            break
+    if verb == "UPDATE":
+        table = words[1] if len(words) > 1 else ""
+    return f"{verb} {table}".strip()
 
 
 def submit() -> dict[str, Any]:
-    from django.db.models import Count
+    from django.db.models import Count, Sum
 
     from bigin_ui.queue.models import Attempt, Row
     from bigin_ui.queue.runs import start_run
@@ -131,10 +177,19 @@ def submit() -> dict[str, Any]:
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cpu_start, wall_start = time.process_time(), time.perf_counter()
     profile_to = os.environ.get("BENCH_PROFILE")
+    profilers: list[Any] = []
     if profile_to:
+        # CPU time (not wall time) of every thread: the engine's work is spread over the
+        # submitting thread, the send pool and the heartbeat.
         import cProfile
 
-        profiler = cProfile.Profile()
+        def profile_thread(*_: Any) -> None:
+            thread_profiler = cProfile.Profile(time.thread_time)
+            profilers.append(thread_profiler)
+            thread_profiler.enable()
+
+        threading.setprofile(profile_thread)
+        profiler = cProfile.Profile(time.thread_time)
         profiler.enable()
     if os.environ.get("BENCH_RSS_TRACE"):  # a timeline, to tell steady growth from one spike
 
@@ -149,22 +204,32 @@ def submit() -> dict[str, Any]:
         threading.Thread(target=rss_trace, daemon=True).start()
     run = start_run(user=None, origin="bench")  # the immediate backend runs it inline
     if profile_to:
+        import pstats
+
         profiler.disable()
-        profiler.dump_stats(profile_to)
+        threading.setprofile(None)  # type: ignore[arg-type]
+        merged = pstats.Stats(profiler)
+        for thread_profiler in profilers:
+            merged.add(thread_profiler)
+        merged.dump_stats(profile_to)
     wall = time.perf_counter() - wall_start
     cpu = time.process_time() - cpu_start
-    if os.environ.get("BENCH_QUERY_SHAPES"):
-        for shape, n in counter.shapes.most_common(15):
-            sys.stderr.write(f"{n:7d}  {shape}\n")
     run.refresh_from_db()
     statuses = dict(Row.objects.values_list("status").annotate(n=Count("pk")))
     inserts = Attempt.objects.filter(kind__in=["insert", "upsert"]).count()
+    # How long calls took as the client saw them: with the slots' share of the wall time,
+    # this tells time lost inside calls (a slow upstream) from time lost between them.
+    call_ms = Attempt.objects.filter(kind__in=["insert", "upsert"]).aggregate(
+        total=Sum("duration_ms"))["total"] or 0
     return {
         "rows": run.rows_total,
         "wall_s": wall,
         "cpu_s": cpu,
         "calls": inserts,
+        "call_ms_total": call_ms,
         "queries": counter.count,
+        "executions": counter.executions,
+        "query_shapes": dict(counter.shapes.most_common()),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "rss_before_mb": rss_before / 1024,
         "statuses": statuses,
@@ -246,11 +311,11 @@ def run_benchmark(*, rows: list[int], latency_ms: int, cap: int, baseline_rows: 
             # The last JSON line: a profiler wrapped around the child may print after it.
             figures = json.loads(next(line for line in reversed(done.stdout.splitlines())
                                       if line.startswith("{")))
-            if os.environ.get("BENCH_QUERY_SHAPES") or os.environ.get("BENCH_RSS_TRACE"):
+            if os.environ.get("BENCH_RSS_TRACE"):
                 out.write(done.stderr)
             sandbox_cpu = _process_cpu(server.pid) - sandbox_cpu_before
             stats = _control(base, "stats")
-            figures.update(scenario=scenario.name, batch=scenario.batch,
+            figures.update(scenario=scenario.name, batch=scenario.batch, cap=cap,
                            min_calls=minimum_calls(split_rows(scenario.rows), scenario.batch),
                            sandbox_429=stats.get("responses_429", 0),
                            sandbox_cpu_s=sandbox_cpu,
@@ -292,6 +357,8 @@ def _print(f: dict[str, Any], out: Any) -> None:
     ideal = f["ideal_rows_s"]
     share = f"{100 * rows_s / ideal:.0f}% of ideal {ideal:.0f}" if ideal != float("inf") else ""
     per_batch = f["queries"] / f["calls"] if f["calls"] else 0
+    slots_busy = (100 * f.get("call_ms_total", 0) / 1000 / (f["wall_s"] * f["cap"])
+                  if f["wall_s"] and f.get("cap") else 0.0)
     out.write(
         f"\n{f['scenario']} (batch {f['batch']})\n"
         f"  rows              {f['rows']} -> {f['statuses']}\n"
@@ -299,11 +366,18 @@ def _print(f: dict[str, Any], out: Any) -> None:
         f"  wall time         {f['wall_s']:.2f} s\n"
         f"  throughput        {rows_s:.0f} rows/s ({share})\n"
         f"  429s provoked     {f['sandbox_429']}\n"
+        f"  call time         {f.get('call_ms_total', 0) / max(f['calls'], 1):.0f} ms per call "
+        f"on average; slots busy {slots_busy:.0f}% of the wall time\n"
         f"  local CPU         {1000 * f['cpu_s'] / max(f['rows'], 1):.3f} ms per row\n"
         f"  sandbox CPU       {1000 * f['sandbox_cpu_s'] / max(f['rows'], 1):.3f} ms per row "
         f"(the simulated Bigin, same machine)\n"
-        f"  SQL queries       {f['queries']} total, {per_batch:.1f} per call\n"
-        f"  peak memory       {f['peak_rss_mb']:.0f} MB RSS (before submit "
+        f"  SQL queries       {f['queries']} total, {per_batch:.1f} per call"
+        f" ({f.get('executions', f['queries']) / max(f['calls'], 1):.1f} with executemany "
+        "counted per row)\n"
+        + "".join(f"    {n / max(f['calls'], 1):5.2f} per call  {kind}\n"
+                  for kind, n in f.get("query_shapes", {}).items()
+                  if n / max(f['calls'], 1) >= 0.05)
+        + f"  peak memory       {f['peak_rss_mb']:.0f} MB RSS (before submit "
         f"{f['rss_before_mb']:.0f} MB)\n"
     )
     out.flush()

@@ -5,12 +5,13 @@ Both are conditional updates, so two workers or a double click never take the sa
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from bigin_ui.queue.context import NOT_CREATED, Batch, entry_key_field, lease_seconds, stale_after
@@ -36,39 +37,83 @@ def claim_run(run_id: int) -> SubmissionRun | None:
 
 
 
-def claim_batch(run: SubmissionRun, modules: tuple[str, ...], *, limit: int) -> Batch | None:
-    """Take up to ``limit`` sendable rows of one module for this run (pending → sending)."""
-    lease_until = timezone.now() + timedelta(seconds=lease_seconds())
+def claim_batch(run: SubmissionRun, modules: tuple[str, ...], *, limit: int,
+                empty: set[str] | None = None) -> Batch | None:
+    """Take up to ``limit`` sendable rows of one module for this run (pending → sending).
+
+    Modules are tried in order; those found with nothing to send are added to ``empty``
+    when given, so the caller can leave them out of its next claims.
+    """
     for module in modules:
-        claim = uuid.uuid4().hex
-        with transaction.atomic():
-            # Rows stay locked until the update below: PostgreSQL skips rows another claim
-            # holds, and SQLite's IMMEDIATE transactions let one writer in at a time. So the
-            # update can name the rows by primary key alone; a status or run condition there
-            # made SQLite walk every pending row of the run on each claim (quadratic in N).
-            candidates = list(
-                Row.objects.select_for_update(skip_locked=True)
-                .filter(run=run, module=module, status=Row.Status.PENDING, hold="")
-                .exclude(depends_on__status__in=NOT_CREATED)
-                .order_by("pk")
-                .values_list("pk", flat=True)[:limit]
-            )
-            if not candidates:
-                continue
-            taken = Row.objects.filter(pk__in=candidates).update(
-                status=Row.Status.SENDING,
-                claim=claim,
-                lease_until=lease_until,
-                send_count=F("send_count") + 1,
-                sent_at=timezone.now(),
-            )
-        if taken:
-            # Only what building the bodies and settling needs: loading whole rows (eleven
-            # converted columns each) was the largest CPU cost of a batch.
-            rows = list(Row.objects.filter(claim=claim).order_by("pk")
-                        .only("pk", "module", "payload", "uuid"))
-            return Batch(module=module, claim=claim, rows=rows)
+        batch = _claim_module(run, module, limit=limit)
+        if batch is not None:
+            return batch
+        if empty is not None:
+            empty.add(module)
     return None
+
+
+# The columns a batch needs, in the model's field order (Model.from_db wants that order):
+# loading whole rows (eleven converted columns each) was the largest CPU cost of a batch.
+BATCH_COLUMNS = ("id", "uuid", "module", "payload")
+
+
+def _claim_module(run: SubmissionRun, module: str, *, limit: int) -> Batch | None:
+    """One statement: ``UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING …``.
+
+    The rows are taken and read back at once, under a fresh claim that is also appended to
+    their ``claims`` (their calls are found by it). SQLite runs one writer at a time and a
+    write statement takes the lock before it reads, so the subquery's rows are still
+    pending when they are updated; on PostgreSQL the subquery locks them with FOR UPDATE
+    SKIP LOCKED (re-checking its conditions on the latest version) and skips rows another
+    claim holds. The UPDATE names the rows by primary key alone: a status or run condition
+    there made SQLite walk every pending row of the run on each claim (quadratic in N).
+    """
+    claim = uuid.uuid4().hex
+    now = timezone.now()
+    subquery, sub_params = _candidates(run.pk, module, limit, connection.vendor)
+    quote = connection.ops.quote_name
+    field = Row._meta.get_field
+    stamp = field("sent_at").get_db_prep_save(now, connection)
+    lease_until = field("lease_until").get_db_prep_save(
+        now + timedelta(seconds=lease_seconds()), connection)
+    sql = (
+        f"UPDATE {quote(Row._meta.db_table)} SET status = %s, claim = %s, lease_until = %s, "
+        "send_count = send_count + 1, sent_at = %s, updated_at = %s, "
+        f"claims = claims || %s WHERE id IN ({subquery}) "
+        f"RETURNING {', '.join(quote(c) for c in BATCH_COLUMNS)}"
+    )
+    params = [Row.Status.SENDING, claim, lease_until, stamp, stamp, f" {claim}", *sub_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        taken = cursor.fetchall()
+    if not taken:
+        return None
+    payload = field("payload")
+    rows = []
+    for pk, row_uuid, row_module, data in sorted(taken, key=lambda line: line[0]):
+        if not isinstance(row_uuid, uuid.UUID):  # SQLite keeps it as 32 hex digits
+            row_uuid = uuid.UUID(row_uuid)
+        data = payload.from_db_value(data, None, connection)  # type: ignore[attr-defined]
+        rows.append(Row.from_db(connection.alias, BATCH_COLUMNS,
+                                (pk, row_uuid, row_module, data)))
+    return Batch(module=module, claim=claim, rows=rows)
+
+
+@functools.lru_cache(maxsize=256)
+def _candidates(run_id: int, module: str, limit: int, vendor: str) -> tuple[str, tuple[Any, ...]]:
+    """The SELECT of a claim's rows, compiled once per run and module (compiling it was a
+    tenth of a batch's CPU)."""
+    candidates = (
+        Row.objects.filter(run_id=run_id, module=module, status=Row.Status.PENDING, hold="")
+        .exclude(depends_on__status__in=NOT_CREATED)
+        .order_by("pk")
+        .values("pk")[:limit]
+    )
+    sql, params = candidates.query.sql_with_params()
+    if vendor == "postgresql":
+        sql += " FOR UPDATE SKIP LOCKED"
+    return sql, tuple(params)
 
 
 def build_bodies(batch: Batch) -> tuple[list[Row], list[dict[str, Any]], dict[int, str]]:

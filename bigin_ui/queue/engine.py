@@ -94,12 +94,18 @@ def send_all(ctx: RunContext) -> None:
     # so a freed call slot is used at once; the slots themselves still cap the calls.
     depth = cap + PREFETCH
     reach = 0
+    # Modules found with nothing to send are not asked again (a claim statement each, per
+    # call, at the end of every module), unless rows of the run wait for others: a batch
+    # that settles may free them.
+    empty: set[str] = set()
+    waits = Row.depends_on.through.objects.filter(from_row__run=ctx.run).exists()
     with ThreadPoolExecutor(max_workers=depth, thread_name_prefix="bigin-send") as pool:
         in_flight: set[Future[None]] = set()
         while True:
             while len(in_flight) < depth and not ctx.stopped and not ctx.leaving:
-                open_modules = tuple(m for level in LEVELS[: reach + 1] for m in level)
-                batch = claim_batch(ctx.run, open_modules, limit=limit)
+                open_modules = tuple(m for level in LEVELS[: reach + 1] for m in level
+                                     if m not in empty)
+                batch = claim_batch(ctx.run, open_modules, limit=limit, empty=empty)
                 if batch is None:
                     if reach + 1 < len(LEVELS):
                         reach += 1
@@ -120,6 +126,8 @@ def send_all(ctx: RunContext) -> None:
                 close_pool_connections(pool, depth)
                 return
             done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            if waits:
+                empty.clear()
             for future in done:
                 if future.exception() is not None:
                     log.error("A batch failed: %s", future.exception())

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bigin_ui.queue.models import Attempt, AttemptRow, Row
+from bigin_ui.queue.models import Attempt, Row
 
 
 @dataclass(frozen=True)
@@ -34,22 +34,36 @@ def own_entry(body: Any, index: int) -> Any:
     return {**body, "data": [data[index]] if 0 <= index < len(data) else []}
 
 
+def attempts_of(row: Row, *, limit: int | None = None) -> list[Attempt]:
+    """The calls made for ``row``, newest first: the attempts under the claims it was taken
+    under (``Row.claims``) whose ``row_ids`` name it.
+
+    One claim can carry calls for other rows too (each row's own search before sending), so
+    the attempts are picked by their row lists first and only those read whole.
+    """
+    claims = {*row.claims.split(), *([row.claim] if row.claim else [])}
+    if not claims:
+        return []
+    mine = [
+        pk for pk, row_ids in Attempt.objects.filter(claim__in=claims)
+        .order_by("-started_at", "-pk").values_list("pk", "row_ids")
+        if isinstance(row_ids, list) and row.pk in row_ids
+    ][:limit]
+    found = Attempt.objects.in_bulk(mine)
+    return [found[pk] for pk in mine]
+
+
 def row_calls(row: Row, *, limit: int = 50) -> list[RowCall]:
-    links = (
-        AttemptRow.objects.filter(row=row)
-        .select_related("attempt")
-        .order_by("-attempt__started_at", "-attempt_id")[:limit]
-    )
     calls = []
-    for link in links:
-        attempt = link.attempt
+    for attempt in attempts_of(row, limit=limit):
+        index = attempt.row_ids.index(row.pk)
         body = attempt.request_body
         if isinstance(body, dict) and isinstance(body.get("data"), list):
             # An insert or upsert: data[i] of the request and of the answer are this row's.
             calls.append(RowCall(
-                attempt=attempt, index=link.index, total=len(body["data"]),
-                request=own_entry(body, link.index),
-                response=own_entry(attempt.response_body, link.index),
+                attempt=attempt, index=index, total=len(body["data"]),
+                request=own_entry(body, index),
+                response=own_entry(attempt.response_body, index),
             ))
         else:
             # A search for this row's own value: the whole exchange is about this row.

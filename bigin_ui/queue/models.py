@@ -114,6 +114,10 @@ class Row(models.Model):
         SubmissionRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="rows"
     )
     claim = models.CharField(max_length=32, blank=True)
+    # Every claim the row was taken under, oldest first, space-separated: its calls to Bigin
+    # are the attempts made under these claims (history.row_calls). Appended by the claiming
+    # UPDATE itself, so linking a row to its calls costs no statement of its own.
+    claims = models.TextField(blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     send_count = models.PositiveIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -184,7 +188,11 @@ class Attempt(models.Model):
     started_by = models.CharField(max_length=150, blank=True)
     worker = models.CharField(max_length=100, blank=True, default=this_worker)
     credits = models.PositiveSmallIntegerField(default=0)
-    rows = models.ManyToManyField(Row, through="AttemptRow", related_name="attempts")
+    # The claim the rows were held under, and their pks in the order of the request's
+    # data[] (row_ids[i] was data[i]). Stored in the attempt's own INSERT, before the call:
+    # a table of (attempt, row, index) links cost a statement per call.
+    claim = models.CharField(max_length=32, blank=True, db_index=True)
+    row_ids = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
@@ -203,18 +211,6 @@ class RunHelper(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     beat_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
-
-
-class AttemptRow(models.Model):
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE)
-    row = models.ForeignKey(Row, on_delete=models.CASCADE)
-    index = models.PositiveSmallIntegerField()  # position in the request's data[]
-
-    class Meta:
-        ordering = ["index"]
-        constraints = [
-            models.UniqueConstraint(fields=["attempt", "index"], name="one_row_per_index")
-        ]
 
 
 class RowEvent(models.Model):

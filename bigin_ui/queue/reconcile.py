@@ -15,7 +15,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, TextField, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from bigin_ui.bigin.errors import BiginError, CreditsExhausted, OAuthError, ScopeError
@@ -38,6 +39,7 @@ def _take(ctx: RunContext, rows: list[int]) -> str:
     with transaction.atomic():
         Row.objects.filter(pk__in=rows, status=Row.Status.UNKNOWN).update(
             status=Row.Status.RECONCILING, claim=claim,
+            claims=Concat(F("claims"), Value(f" {claim}"), output_field=TextField()),
             lease_until=timezone.now() + timedelta(seconds=lease_seconds()),
         )
     return claim
@@ -130,7 +132,7 @@ def _reconcile_by_search(ctx: RunContext, module: str, claim: str, rows: list[Ro
                 settle(claim=claim, updates={row.pk: {"status": Row.Status.UNKNOWN}})
                 continue
             try:
-                matches = search_unique(ctx, module, row, field, value)
+                matches = search_unique(ctx, module, row, field, value, claim=claim)
             except BiginError as exc:
                 settle(claim=claim, updates={row.pk: {"status": Row.Status.UNKNOWN}})
                 if isinstance(exc, (OAuthError, CreditsExhausted, ScopeError)):

@@ -12,6 +12,7 @@ from django.db import DatabaseError, connections, transaction
 from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
 
+from bigin_ui.queue.attempts import write_tally
 from bigin_ui.queue.context import IN_FLIGHT, RunContext, lease_seconds, stale_after
 from bigin_ui.queue.models import Row, RowEvent, RunHelper, SubmissionRun
 
@@ -54,10 +55,13 @@ class Heartbeat(threading.Thread):
     def beat(self) -> None:
         from bigin_ui.queue.share import look_at_run
 
+        # The run's tallied counters ride on the heartbeat's own UPDATE (a helper's beat is
+        # its own, not the run's: it adds them alone).
         if self.helper is None:
-            heartbeat(self.ctx.run)
+            write_tally(self.ctx.run.pk, self.ctx.tally, beat=True)
         else:
             RunHelper.objects.filter(pk=self.helper.pk).update(beat_at=timezone.now())
+            write_tally(self.ctx.run.pk, self.ctx.tally)
         self.ctx.slots.renew()
         self.ctx.slots.share_if_wanted(within=self.every * 2)
         look_at_run(self.ctx)
@@ -81,6 +85,12 @@ class Heartbeat(threading.Thread):
     def stop(self) -> None:
         self.done.set()
         self.join(timeout=self.every * 2)
+        # What the batches tallied since the last beat, before the run's end is written.
+        try:
+            write_tally(self.ctx.run.pk, self.ctx.tally)
+        except DatabaseError:
+            log.warning("Could not write the counters of run %s", self.ctx.run.pk,
+                        exc_info=True)
 
 
 def recover_stale_rows(run: SubmissionRun | None = None,

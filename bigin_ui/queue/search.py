@@ -31,11 +31,12 @@ def unique_value(module: str, row: Row) -> tuple[str, str] | None:
 
 
 def search_unique(
-    ctx: RunContext, module: str, row: Row, field: str, value: str
+    ctx: RunContext, module: str, row: Row, field: str, value: str, *, claim: str
 ) -> list[dict[str, Any]]:
     criteria = f"({field}:equals:{escape_criteria(value)})"
     attempt = begin_attempt(run=ctx.run, module=module, kind="search", rows=[row],
-                            request_body={"criteria": criteria}, started_by=ctx.started_by)
+                            request_body={"criteria": criteria}, started_by=ctx.started_by,
+                            claim=claim)
     began = time.perf_counter()
     try:
         with ctx.slots.slot():
@@ -43,11 +44,11 @@ def search_unique(
     except BiginError as exc:
         finish_attempt(attempt, duration=exc.duration, status=exc.status,
                        response_body=exc.body, error=str(exc), outcome="search_failed",
-                       credits=1)
+                       credits=1, tally=ctx.tally)
         raise
     finish_attempt(attempt, duration=time.perf_counter() - began,
                    status=200 if found else 204,
                    response_body={"count": len(found),
                                   "ids": [str(r.get("id")) for r in found][:10]},
-                   outcome="search", credits=1)
+                   outcome="search", credits=1, tally=ctx.tally)
     return [r for r in found if str(r.get(field, "")).strip().casefold() == value.casefold()]

@@ -87,7 +87,7 @@ def hold_existing(
         matches = []
         if unique is not None:
             try:
-                matches = search_unique(ctx, batch.module, row, *unique)
+                matches = search_unique(ctx, batch.module, row, *unique, claim=batch.claim)
             except BiginError:
                 matches = []  # the insert itself will still be checked by Bigin
         if not matches:
@@ -129,7 +129,7 @@ def write(
             return
         attempt = begin_attempt(run=ctx.run, module=module, kind=kind, rows=rows,
                                 request_body=request_body, started_by=ctx.started_by,
-                                credits=cost, allowance=credit_book.allowance())
+                                credits=cost, allowance=credit_book.allowance(), claim=claim)
         if attempt is None:
             ctx.stop(
                 f"Stopped at the daily credit allowance ({credit_book.allowance()} credits "
@@ -160,13 +160,13 @@ def write(
             # Other submissions held every call slot for the whole wait: nothing was sent,
             # so the rows simply wait for the next submit, and the credits are given back.
             finish_attempt(attempt, duration=None, status=None, response_body=None,
-                           error=str(exc), outcome="not_sent", credits=0)
+                           error=str(exc), outcome="not_sent", credits=0, tally=ctx.tally)
             back_to_pending(ctx, claim, rows, ctx.stop_reason or (
                 "Bigin was busy with other submissions; submit again to send this row."))
             return
         except AmbiguousOutcome as exc:
             unreadable = isinstance(exc, UnreadableAnswer)
-            _finish_failed(attempt, exc, "unreadable" if unreadable else "ambiguous",
+            _finish_failed(ctx, attempt, exc, "unreadable" if unreadable else "ambiguous",
                            credits=cost)
             problem = ("Bigin's answer could not be read: " if unreadable
                        else "No complete answer from Bigin: ") + exc.message
@@ -183,19 +183,19 @@ def write(
         except CreditsExhausted as exc:
             # Every further call would fail the same way until the window frees up: stop the
             # run; nothing was created, so the rows simply wait in the queue.
-            _finish_failed(attempt, exc, "credits_exhausted")
+            _finish_failed(ctx, attempt, exc, "credits_exhausted")
             ctx.stop(stop_reason(exc))
             back_to_pending(ctx, claim, rows, ctx.stop_reason)
             return
         except OAuthError as exc:
             # No token means no request left: nothing was sent, the rows stay pending, and
             # the run pauses instead of asking the accounts server again and again.
-            _finish_failed(attempt, exc, "not_sent")
+            _finish_failed(ctx, attempt, exc, "not_sent")
             ctx.stop(stop_reason(exc))
             back_to_pending(ctx, claim, rows, ctx.stop_reason)
             return
         except (RateLimited, ServerError, TransportError) as exc:
-            _finish_failed(attempt, exc, "retry")
+            _finish_failed(ctx, attempt, exc, "retry")
             if tries > settings.BIGIN_MAX_RETRIES:
                 back_to_pending(
                     ctx, claim, rows,
@@ -207,7 +207,7 @@ def write(
         except AuthenticationError as exc:
             # Rejected even with a token refreshed a moment ago: the token can expire or be
             # revoked between refresh and use. Retry like a 5xx; stop only if it persists.
-            _finish_failed(attempt, exc, "retry")
+            _finish_failed(ctx, attempt, exc, "retry")
             if tries > settings.BIGIN_MAX_RETRIES:
                 ctx.stop(f"Bigin refused the connection: {exc}")
                 back_to_pending(ctx, claim, rows, ctx.stop_reason)
@@ -215,17 +215,18 @@ def write(
             time.sleep(backoff_delay(tries))
             continue
         except (InvalidModuleError, RecordLimitError, RequestError) as exc:
-            _finish_failed(attempt, exc, "rejected")
+            _finish_failed(ctx, attempt, exc, "rejected")
             fail_all(ctx, claim, rows, exc)
             return
         except BiginError as exc:  # scope, permission
-            _finish_failed(attempt, exc, "refused")
+            _finish_failed(ctx, attempt, exc, "refused")
             ctx.stop(stop_reason(exc))
             back_to_pending(ctx, claim, rows, ctx.stop_reason)
             return
         with transaction.atomic():  # one write transaction for the whole outcome
             finish_attempt(attempt, duration=response.duration, status=response.status,
-                           response_body=response.body, outcome="results", credits=cost)
+                           response_body=response.body, outcome="results", credits=cost,
+                           tally=ctx.tally)
             apply_results(ctx, claim, rows, response)
         return
 
@@ -240,6 +241,7 @@ def stop_reason(exc: BiginError) -> str:
     return f"Bigin refused the call: {exc.message}"
 
 
-def _finish_failed(attempt: Any, exc: BiginError, outcome: str, *, credits: int = 0) -> None:
+def _finish_failed(ctx: RunContext, attempt: Any, exc: BiginError, outcome: str, *,
+                   credits: int = 0) -> None:
     finish_attempt(attempt, duration=exc.duration, status=exc.status, response_body=exc.body,
-                   error=str(exc), outcome=outcome, credits=credits)
+                   error=str(exc), outcome=outcome, credits=credits, tally=ctx.tally)

@@ -5,38 +5,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, F
+from django.db.models import Count
 from django.utils import timezone
 
 from bigin_ui.bigin.errors import BiginError
 from bigin_ui.bigin.results import RecordError, RecordMissing, RecordSuccess, WriteResponse
-from bigin_ui.queue.attempts import settle
+from bigin_ui.queue.attempts import EventLine, settle, write_tally
 from bigin_ui.queue.context import NOT_CREATED, RunContext, entry_key_field
 from bigin_ui.queue.models import Row, RowEvent, SubmissionRun
+
+# One empty dict for every row a batch clears, so it is turned into JSON once per batch.
+NO_DETAILS: dict[str, Any] = {}
 
 
 def apply_results(ctx: RunContext, claim: str, rows: list[Row], response: WriteResponse) -> None:
     updates: dict[int, dict[str, Any]] = {}
-    events: list[RowEvent] = []
+    events: list[EventLine] = []
+    run_id = ctx.run.pk
     created = failed = unknown = 0
+    key_field = entry_key_field(rows[0].module) if rows else None
     for result in response.results:
         row = rows[result.index]
         if isinstance(result, RecordSuccess):
             created += 1
             updates[row.pk] = {
                 "status": Row.Status.CREATED, "bigin_id": result.id, "error_code": "",
-                "error_message": "", "error_field": "", "error_details": {},
+                "error_message": "", "error_field": "", "error_details": NO_DETAILS,
                 "last_problem": "", "linked_existing": result.action == "update",
             }
-            events.append(RowEvent(row=row, kind="created", run=ctx.run,
-                                   message=f"Created in Bigin with ID {result.id}"
-                                   + (" (matched an existing record)"
-                                      if result.action == "update" else "")))
+            events.append(EventLine(row.pk, "created", f"Created in Bigin with ID {result.id}"
+                                    + (" (matched an existing record)"
+                                       if result.action == "update" else ""), run_id))
         elif (
             isinstance(result, RecordError)
             and result.code == "DUPLICATE_DATA"
             and result.api_name
-            and result.api_name == entry_key_field(row.module)
+            and result.api_name == key_field
             and result.duplicate_id
         ):
             # Our own entry key already exists: an earlier call whose answer was lost did
@@ -45,11 +49,10 @@ def apply_results(ctx: RunContext, claim: str, rows: list[Row], response: WriteR
             updates[row.pk] = {
                 "status": Row.Status.CREATED, "bigin_id": result.duplicate_id,
                 "error_code": "", "error_message": "", "error_field": "",
-                "error_details": {}, "last_problem": "",
+                "error_details": NO_DETAILS, "last_problem": "",
             }
-            events.append(RowEvent(row=row, kind="created", run=ctx.run,
-                                   message=f"Already in Bigin (entry key) with ID "
-                                   f"{result.duplicate_id}"))
+            events.append(EventLine(row.pk, "created", f"Already in Bigin (entry key) with ID "
+                                    f"{result.duplicate_id}", run_id))
         elif isinstance(result, RecordError):
             failed += 1
             updates[row.pk] = {
@@ -57,22 +60,18 @@ def apply_results(ctx: RunContext, claim: str, rows: list[Row], response: WriteR
                 "error_message": result.message, "error_field": result.api_name or "",
                 "error_details": result.details, "last_problem": "",
             }
-            events.append(RowEvent(row=row, kind="failed", run=ctx.run,
-                                   message=f"{result.code}"
-                                   + (f" on {result.api_name}" if result.api_name else "")
-                                   + f": {result.message}"))
+            events.append(EventLine(row.pk, "failed", f"{result.code}"
+                                    + (f" on {result.api_name}" if result.api_name else "")
+                                    + f": {result.message}", run_id))
         elif isinstance(result, RecordMissing):
             unknown += 1
             updates[row.pk] = {"status": Row.Status.UNKNOWN, "last_problem": result.reason}
-            events.append(RowEvent(row=row, kind="unknown", run=ctx.run,
-                                   message=result.reason + " Will reconcile."))
+            events.append(EventLine(row.pk, "unknown", result.reason + " Will reconcile.",
+                                    run_id))
     settle(claim=claim, updates=updates, events=events)
-    SubmissionRun.objects.filter(pk=ctx.run.pk).update(
-        rows_sent=F("rows_sent") + len(rows),
-        rows_created=F("rows_created") + created,
-        rows_failed=F("rows_failed") + failed,
-        rows_unknown=F("rows_unknown") + unknown,
-    )
+    ctx.tally.add(rows_sent=len(rows), rows_created=created, rows_failed=failed,
+                  rows_unknown=unknown)
+    write_tally(ctx.run.pk, ctx.tally, force=False)
 
 
 def back_to_pending(ctx: RunContext, claim: str, rows: list[Row], reason: str) -> None:
@@ -101,7 +100,8 @@ def fail_all(ctx: RunContext, claim: str, rows: list[Row], exc: BiginError) -> N
         },
         events=[RowEvent(row=r, kind="failed", run=ctx.run, message=str(exc)) for r in rows],
     )
-    SubmissionRun.objects.filter(pk=ctx.run.pk).update(rows_failed=F("rows_failed") + len(rows))
+    ctx.tally.add(rows_failed=len(rows))
+    write_tally(ctx.run.pk, ctx.tally, force=False)
 
 
 def mark_waiting(run: SubmissionRun) -> int:

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from bigin_ui.queue.engine import execute_run
+from bigin_ui.queue.history import attempts_of
 from bigin_ui.queue.models import Attempt, Row, SubmissionRun
 from bigin_ui.queue.rows import create_row
 from bigin_ui.queue.runs import start_run
@@ -36,7 +37,7 @@ def test_a_pending_contact_gets_its_bigin_id(synced, staff):
 def test_each_call_is_stored_as_an_attempt_with_request_and_response(synced, staff):
     row = queue_contact(staff, "Audit", "audit@example.com")
     start_run(user=staff, owner=staff)
-    attempt = Attempt.objects.get(rows=row)
+    [attempt] = attempts_of(Row.objects.get(pk=row.pk))
     assert attempt.http_status == 201
     assert attempt.request_body["data"][0]["Email"] == "audit@example.com"
     assert attempt.response_body["data"][0]["code"] == "SUCCESS"
@@ -121,7 +122,7 @@ def test_a_contact_waits_for_its_queued_company_and_gets_its_id(synced, staff):
     company.refresh_from_db()
     contact.refresh_from_db()
     assert company.status == contact.status == Row.Status.CREATED
-    attempt = Attempt.objects.get(rows=contact)
+    [attempt] = attempts_of(contact)
     assert attempt.request_body["data"][0]["Account_Name"] == {"id": company.bigin_id}
 
 
@@ -136,7 +137,8 @@ def test_an_event_whose_participant_is_a_queued_contact_gets_the_bare_id(synced,
     contact.refresh_from_db()
     event.refresh_from_db()
     assert contact.status == event.status == Row.Status.CREATED, event.error_message
-    sent = Attempt.objects.get(rows=event).request_body["data"][0]["Participants"]
+    [sent_call] = attempts_of(event)
+    sent = sent_call.request_body["data"][0]["Participants"]
     # Bigin takes a contact participant as its bare ID, not as {"id": ...}.
     assert {"type": "contact", "participant": contact.bigin_id} in sent
     stored = [r for r in synced.records("Events") if r["id"] == event.bigin_id]
@@ -154,7 +156,7 @@ def test_when_the_parent_fails_the_child_waits_with_a_reason(synced, staff):
     assert contact.status == Row.Status.PENDING
     assert contact.hold == Row.Hold.WAITING
     assert f"Accounts row {company.pk}" in contact.hold_reason
-    assert not Attempt.objects.filter(rows=contact).exists()
+    assert not attempts_of(contact)
 
 
 def test_no_workflows_sends_an_empty_trigger(synced, staff):
@@ -254,7 +256,7 @@ def test_no_free_call_slot_puts_the_rows_back_unsent(synced, staff, monkeypatch)
     run.refresh_from_db()
     # Never sent, so never "unknown": back to pending, and no credit or call counted.
     assert row.status == Row.Status.PENDING and "busy" in row.last_problem
-    attempt = Attempt.objects.get(rows=row)
+    [attempt] = attempts_of(row)
     assert (attempt.outcome, attempt.credits) == ("not_sent", 0)
     assert run.calls == 0
     assert not [r for r in synced.records("Contacts") if r.get("Last_Name") == "Patient"]

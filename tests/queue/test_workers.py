@@ -94,7 +94,8 @@ def test_two_workers_and_a_double_submitted_run_send_each_row_once(
     again = start_run(user=staff, owner=staff)  # a double click
     assert again.rows_total == 0
     two_workers_until_created(env, rows, tmp_path, timeout=60)
-    sends = Attempt.objects.filter(kind="insert").values_list("rows", flat=True)
+    sends = [pk for row_ids in Attempt.objects.filter(kind="insert").values_list(
+        "row_ids", flat=True) for pk in row_ids]
     assert sorted(sends) == sorted(r.pk for r in rows)  # every row in exactly one call
     assert len(sandbox_emails(synced, "twice")) == 250
     assert SubmissionRun.objects.get(pk=run.pk).status == SubmissionRun.Status.FINISHED

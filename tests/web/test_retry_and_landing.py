@@ -7,6 +7,7 @@ from html import unescape
 
 from django.urls import reverse
 
+from bigin_ui.queue.history import attempts_of
 from bigin_ui.queue.models import Attempt, Row
 from bigin_ui.queue.rows import create_row
 from bigin_ui.queue.runs import start_run
@@ -43,7 +44,7 @@ def test_retry_of_a_row_that_needs_review_upserts_on_its_entry_key(
 
     row.refresh_from_db()
     assert (row.status, row.bigin_id, row.error_code) == (Row.Status.CREATED, created_id, "")
-    last = Attempt.objects.filter(rows=row).order_by("-started_at", "-pk").first()
+    last = attempts_of(row)[0]
     assert last.kind == Attempt.Kind.UPSERT
     assert last.request_body["duplicate_check_fields"] == ["Entry_Key"]
     assert [r["Email"] for r in synced.records("Contacts")].count("lost@example.com") == 1

@@ -19,7 +19,7 @@ from django.utils import timezone
 from bigin_ui.queue import counts_cache
 from bigin_ui.queue.entry import make_form
 from bigin_ui.queue.exports import FIXED_COLUMNS
-from bigin_ui.queue.models import Attempt, AttemptRow, Row, SubmissionRun
+from bigin_ui.queue.models import Attempt, Row, SubmissionRun
 from bigin_ui.queue.review import cause_key
 from bigin_ui.queue.rows import create_row, edit_row
 from bigin_ui.queue.runs import start_run
@@ -608,12 +608,12 @@ def test_history_shows_who_entered_each_edit_and_each_call(admin_client, admin_u
     edit_row(row=row, payload={"Last_Name": "New", "Email": "new@example.com"},
              actor=admin_user)
     run = SubmissionRun.objects.create(created_by=sales_user, status="finished")
-    attempt = Attempt.objects.create(
+    Attempt.objects.create(
         run=run, module="Contacts", kind="insert", started_at=timezone.now(), http_status=202,
         request_body={"data": [{"Last_Name": "New"}]},
         response_body={"data": [{"code": "INVALID_DATA", "status": "error"}]},
-        outcome="results")
-    AttemptRow.objects.create(attempt=attempt, row=row, index=0)
+        outcome="results", claim="c1", row_ids=[row.pk])
+    Row.objects.filter(pk=row.pk).update(claims=" c1")
     html = admin_client.get(reverse("row_detail", args=[row.pk])).content.decode()
     history = text_of(html.split('data-testid="history"')[1].split("</ol>")[0])
     assert "Entered by sam: Entered (form)" in history
@@ -632,15 +632,14 @@ def test_a_rows_calls_show_only_its_own_record_not_colleagues(sales_client, sale
     mine = create_row(module="Contacts", owner=sales_user, payload={"Last_Name": "Mine"})
     theirs = create_row(module="Contacts", owner=admin_user,
                         payload={"Last_Name": "Theirs", "Email": "private@example.com"})
-    attempt = Attempt.objects.create(
+    Attempt.objects.create(
         module="Contacts", kind="insert", started_at=timezone.now(), http_status=202,
         request_body={"data": [{"Last_Name": "Theirs", "Email": "private@example.com"},
                                {"Last_Name": "Mine"}], "trigger": []},
         response_body={"data": [{"code": "SUCCESS", "details": {"id": "111"}},
                                 {"code": "INVALID_DATA", "details": {"api_name": "X"}}]},
-        outcome="results")
-    AttemptRow.objects.create(attempt=attempt, row=theirs, index=0)
-    AttemptRow.objects.create(attempt=attempt, row=mine, index=1)
+        outcome="results", claim="c1", row_ids=[theirs.pk, mine.pk])
+    Row.objects.filter(pk__in=[theirs.pk, mine.pk]).update(claims=" c1")
     html = sales_client.get(reverse("row_detail", args=[mine.pk])).content.decode()
     calls = text_of(html.split("Calls to Bigin")[1])
     assert "record 2 of 2" in calls
@@ -653,13 +652,13 @@ def test_a_rows_calls_show_only_its_own_record_not_colleagues(sales_client, sale
 def test_a_search_made_for_a_row_is_shown_whole(admin_client, sales_user, offline):
     row = create_row(module="Contacts", owner=sales_user,
                      payload={"Last_Name": "Sought", "Email": "sought@example.com"})
-    attempt = Attempt.objects.create(
+    Attempt.objects.create(
         module="Contacts", kind="search", started_at=timezone.now(), http_status=200,
         request_body={"criteria": "(Email:equals:sought@example.com)"},
         response_body={"data": [{"id": "111", "Email": "sought@example.com"},
                                 {"id": "222", "Email": "sought@example.com"}]},
-        outcome="search")
-    AttemptRow.objects.create(attempt=attempt, row=row, index=0)
+        outcome="search", claim="c1", row_ids=[row.pk])
+    Row.objects.filter(pk=row.pk).update(claims=" c1")
     html = admin_client.get(reverse("row_detail", args=[row.pk])).content.decode()
     calls = text_of(html.split("Calls to Bigin")[1])
     assert "(Email:equals:sought@example.com)" in calls

@@ -1,0 +1,83 @@
+"""SQL statements per call to Bigin on the submit path: a fixed few, whatever the batch size.
+
+Issue 13's target is at most 6 per 100-row call (one claim, one attempt, then one transaction
+with the answer, the rows' outcomes and their history lines); a statement per row would make
+the count grow with the rows in a call, which the second test catches.
+
+What is counted is the *marginal* cost of a call: the statements of a run with twice the calls
+less those of a run with the calls once. What a run costs once (starting it, taking its call
+slot, finishing it) cancels out, and what is left is what each call adds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from bigin_ui.queue.bench import QueryCounter
+from bigin_ui.queue.context import RunTally
+from bigin_ui.queue.models import CallSlot, Row
+from bigin_ui.queue.runs import start_run
+
+pytestmark = pytest.mark.postgres
+
+TARGET = 6  # issue 13: at most 6 statements per call on the hot path
+
+
+def engine_thread(thread: threading.Thread) -> bool:
+    """The submitting thread (this test's, where claims are made) and the engine's own
+    threads; not the live server's threads, which play Bigin."""
+    return (thread is threading.main_thread() or thread.name.startswith("bigin-send")
+            or thread.name.startswith("run-"))
+
+
+def statements_for(staff, calls: int, per_call: int) -> tuple[int, QueryCounter]:
+    rows = [Row(module="Contacts", owner=staff,
+                payload={"Last_Name": f"Count {calls}-{i}",
+                         "Email": f"count-{per_call}-{calls}-{i}-{time.monotonic_ns()}@ex.com"})
+            for i in range(calls * per_call)]
+    Row.objects.bulk_create(rows)
+    counter = QueryCounter(counts=engine_thread)
+    counter.install()
+    try:
+        run = start_run(user=staff, owner=staff)
+    finally:
+        counter.uninstall()
+    run.refresh_from_db()
+    assert run.calls == calls and run.rows_created == calls * per_call, run.message
+    return counter.executions, counter
+
+
+def marginal_per_call(staff, per_call: int) -> tuple[float, str]:
+    once, small = statements_for(staff, 3, per_call)
+    twice, large = statements_for(staff, 6, per_call)
+    extra = large.shapes.copy()
+    extra.subtract(small.shapes)
+    breakdown = ", ".join(f"{kind}: {n / 3:.2f}" for kind, n in extra.most_common() if n)
+    return (twice - once) / 3, breakdown
+
+
+@pytest.fixture
+def steady(settings, monkeypatch):
+    """One call slot (so a run takes exactly one, once) and no time-based writes of the run's
+    counters within the test (they ride on the heartbeat and the run's end instead)."""
+    settings.BIGIN_MAX_CONCURRENCY = 1
+    CallSlot.objects.create(number=0)  # made once per install, by the first run otherwise
+    monkeypatch.setattr(RunTally, "EVERY", 3600.0)
+
+
+def test_a_100_row_call_costs_at_most_six_statements(synced, staff, steady, settings):
+    settings.BIGIN_BATCH_SIZE = 100
+    per_call, breakdown = marginal_per_call(staff, 100)
+    assert per_call <= TARGET, breakdown
+
+
+def test_statements_per_call_do_not_grow_with_the_rows_in_a_call(synced, staff, steady,
+                                                                 settings):
+    settings.BIGIN_BATCH_SIZE = 10
+    small, small_breakdown = marginal_per_call(staff, 10)
+    settings.BIGIN_BATCH_SIZE = 100
+    large, large_breakdown = marginal_per_call(staff, 100)
+    assert small == large, f"10 rows: {small_breakdown}; 100 rows: {large_breakdown}"
