@@ -12,7 +12,7 @@ from django.db.models import F, Field, Model
 from django.utils import timezone
 
 from bigin_ui.queue.context import RunTally
-from bigin_ui.queue.models import Attempt, Row, RowEvent, SubmissionRun
+from bigin_ui.queue.models import Attempt, Row, RowEvent, SubmissionRun, this_worker
 
 # Row states that a claim holder may still settle (a slow answer may arrive after the lease
 # ran out and a recovery marked the row unknown; Bigin's answer is the better truth).
@@ -49,7 +49,8 @@ def begin_attempt(
     values = {
         "run": run.pk if run is not None else None, "module": module, "kind": kind,
         "started_at": now, "duration_ms": 0, "request_body": request_body, "error": "",
-        "outcome": "in_flight", "started_by": started_by[:150], "credits": credits,
+        "outcome": "in_flight", "started_by": started_by[:150], "worker": this_worker(),
+        "credits": credits,
         "claim": claim, "row_ids": [row.pk for row in rows],
     }
     fields = [Attempt._meta.get_field(name) for name in values]
@@ -85,7 +86,8 @@ def begin_attempt(
         return None
     return Attempt(pk=found[0], run=run, module=module, kind=kind, started_at=now,
                    outcome="in_flight", credits=credits, claim=claim,
-                   row_ids=values["row_ids"], started_by=values["started_by"])
+                   row_ids=values["row_ids"], started_by=values["started_by"],
+                   worker=values["worker"])
 
 
 class _Prepared:
