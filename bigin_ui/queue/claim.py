@@ -80,7 +80,7 @@ def _claim_module(run: SubmissionRun, module: str, *, limit: int) -> Batch | Non
     sql = (
         f"UPDATE {quote(Row._meta.db_table)} SET status = %s, claim = %s, lease_until = %s, "
         "send_count = send_count + 1, sent_at = %s, updated_at = %s, "
-        f"claims = claims || %s WHERE id IN ({subquery}) "
+        f"claims = COALESCE(claims, '') || %s WHERE id IN ({subquery}) "
         f"RETURNING {', '.join(quote(c) for c in BATCH_COLUMNS)}"
     )
     params = [Row.Status.SENDING, claim, lease_until, stamp, stamp, f" {claim}", *sub_params]

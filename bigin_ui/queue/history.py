@@ -41,7 +41,7 @@ def attempts_of(row: Row, *, limit: int | None = None) -> list[Attempt]:
     One claim can carry calls for other rows too (each row's own search before sending), so
     the attempts are picked by their row lists first and only those read whole.
     """
-    claims = {*row.claims.split(), *([row.claim] if row.claim else [])}
+    claims = {*(row.claims or "").split(), *([row.claim] if row.claim else [])}
     if not claims:
         return []
     mine = [

@@ -16,7 +16,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, TextField, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
 from bigin_ui.bigin.errors import BiginError, CreditsExhausted, OAuthError, ScopeError
@@ -39,7 +39,8 @@ def _take(ctx: RunContext, rows: list[int]) -> str:
     with transaction.atomic():
         Row.objects.filter(pk__in=rows, status=Row.Status.UNKNOWN).update(
             status=Row.Status.RECONCILING, claim=claim,
-            claims=Concat(F("claims"), Value(f" {claim}"), output_field=TextField()),
+            claims=Concat(Coalesce(F("claims"), Value("")), Value(f" {claim}"),
+                          output_field=TextField()),
             lease_until=timezone.now() + timedelta(seconds=lease_seconds()),
         )
     return claim

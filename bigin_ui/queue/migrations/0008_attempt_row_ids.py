@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 from django.db.models import F, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Coalesce, Concat
 
 
 def links_to_row_ids(apps, schema_editor):
@@ -18,8 +18,8 @@ def links_to_row_ids(apps, schema_editor):
     def flush(attempt_id, row_ids):
         claim = f"a{attempt_id}"
         Attempt.objects.filter(pk=attempt_id).update(claim=claim, row_ids=row_ids)
-        Row.objects.filter(pk__in=row_ids).update(
-            claims=Concat(F("claims"), Value(f" {claim}"), output_field=models.TextField()))
+        Row.objects.filter(pk__in=row_ids).update(claims=Concat(
+            Coalesce(F("claims"), Value("")), Value(f" {claim}"), output_field=models.TextField()))
 
     for attempt_id, row_id in ordered.iterator(chunk_size=5000):
         if attempt_id != current:
@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="row",
             name="claims",
-            field=models.TextField(blank=True),
+            field=models.TextField(blank=True, null=True),
         ),
         migrations.RunPython(links_to_row_ids, migrations.RunPython.noop),
         migrations.RemoveField(model_name="attempt", name="rows"),
