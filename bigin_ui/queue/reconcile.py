@@ -39,8 +39,8 @@ def _take(ctx: RunContext, rows: list[int]) -> str:
     with transaction.atomic():
         Row.objects.filter(pk__in=rows, status=Row.Status.UNKNOWN).update(
             status=Row.Status.RECONCILING, claim=claim,
-            claims=Concat(Coalesce(F("claims"), Value("")), Value(f" {claim}"),
-                          output_field=TextField()),
+            claims=Concat(Coalesce(F("claims"), Value(""), output_field=TextField()),
+                          Value(f" {claim}"), output_field=TextField()),
             lease_until=timezone.now() + timedelta(seconds=lease_seconds()),
         )
     return claim

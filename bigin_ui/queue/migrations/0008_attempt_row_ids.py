@@ -18,8 +18,10 @@ def links_to_row_ids(apps, schema_editor):
     def flush(attempt_id, row_ids):
         claim = f"a{attempt_id}"
         Attempt.objects.filter(pk=attempt_id).update(claim=claim, row_ids=row_ids)
+        text = models.TextField()
         Row.objects.filter(pk__in=row_ids).update(claims=Concat(
-            Coalesce(F("claims"), Value("")), Value(f" {claim}"), output_field=models.TextField()))
+            Coalesce(F("claims"), Value(""), output_field=text), Value(f" {claim}"),
+            output_field=text))
 
     for attempt_id, row_id in ordered.iterator(chunk_size=5000):
         if attempt_id != current:
