@@ -36,7 +36,7 @@ def links_to_row_ids(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("queue", "0007_run_helpers"),
+        ("queue", "0008_row_text_search"),
     ]
 
     operations = [
