@@ -129,6 +129,8 @@ class SlotPool:
         self.sharing_until = 0.0
         self.waiting = 0
         self.wanted_at = 0.0
+        self.next_poll = 0.0
+        self.poll_gap = 0.0
 
     @contextmanager
     def slot(self, *, wait: float = 600.0) -> Iterator[int]:
@@ -167,12 +169,19 @@ class SlotPool:
                 pass
             with self.lock:
                 missed = False
-                if len(self.held) < settings.BIGIN_MAX_CONCURRENCY:
+                # One look at the database per pool per backoff step, whatever the number of
+                # threads waiting: with several workers sharing the cap, every waiting thread
+                # polling on its own made hundreds of queries a second for nothing.
+                if (len(self.held) < settings.BIGIN_MAX_CONCURRENCY
+                        and time.monotonic() >= self.next_poll):
                     number = try_acquire(self.holder, self.lease)
                     if number is not None:
                         self.held.append(number)
+                        self.poll_gap = 0.0
                         return number
                     missed = True
+                    self.poll_gap = min(max(self.poll_gap * 2, 0.002), 0.05)
+                    self.next_poll = time.monotonic() + self.poll_gap
             if missed:
                 self._want()
             try:
