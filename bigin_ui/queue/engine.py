@@ -122,6 +122,8 @@ def send_all(ctx: RunContext) -> None:
                 if (not ctx.stopped and not ctx.leaving and share.others_in_flight(ctx)
                         and (not ctx.helper or share.door_open(ctx.run.pk))):
                     time.sleep(OTHERS_POLL_SECONDS)
+                    if waits:
+                        empty.clear()  # the others' batches may have freed rows waiting
                     continue
                 close_pool_connections(pool, depth)
                 return

@@ -54,6 +54,35 @@ def test_a_helper_sends_a_running_runs_rows_and_leaves_the_finishing_to_its_driv
         helper.worker}
 
 
+def test_a_helper_waits_for_a_parent_another_worker_is_sending_then_sends_its_child(
+        synced, staff, transactional_db):
+    import threading
+
+    parent = create_row(module="Accounts", owner=staff, payload={"Account_Name": "Parent Co"})
+    child = create_row(module="Contacts", owner=staff,
+                       payload={"Last_Name": "Child", "Account_Name": {"$row": parent.pk}})
+    run = running_run(staff, [parent, child])
+    # The parent is in flight under another worker's claim and lease.
+    Row.objects.filter(pk=parent.pk).update(status=Row.Status.SENDING, claim="o" * 32,
+                                            lease_until=timezone.now() + timedelta(minutes=1))
+    existing = synced.records("Accounts")[0]["id"]
+
+    def other_worker_settles():
+        import time
+
+        time.sleep(0.6)
+        Row.objects.filter(pk=parent.pk).update(status=Row.Status.CREATED, bigin_id=existing)
+
+    settler = threading.Thread(target=other_worker_settles)
+    settler.start()
+    try:
+        assert join_run(run_id=run.pk) == 1
+    finally:
+        settler.join()
+    child.refresh_from_db()
+    assert child.status == Row.Status.CREATED and child.send_count == 1
+
+
 def test_a_helper_does_not_join_a_run_closed_to_helpers(synced, staff):
     rows = contacts(staff, 3, "closed")
     run = running_run(staff, rows)
