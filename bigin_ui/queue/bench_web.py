@@ -375,7 +375,8 @@ def _wait_for(url_port: int, proc: subprocess.Popen[bytes]) -> None:
 
 
 def run_web_benchmark(*, mine: int, others: int, clients: int, repeat: int, loops: int,
-                      database_url: str | None, out: Any, keep: Path | None = None) -> Figures:
+                      database_url: str | None, out: Any, keep: Path | None = None,
+                      workers: int = 2, threads: int = 4) -> Figures:
     """``keep``: a directory kept between runs; its seeded database is reused when present
     (seeding 200,000 rows takes minutes, measuring again on the same data does not)."""
     root = Path(__file__).resolve().parents[2]
@@ -415,7 +416,8 @@ def run_web_benchmark(*, mine: int, others: int, clients: int, repeat: int, loop
         # As runapp serves, but with the worker and thread counts the figures are quoted for.
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "bigin_ui.wsgi:application", "--bind",
-             f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--timeout", "120",
+             f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
+             "--timeout", "120",
              "--log-level", "warning"],
             env=env, cwd=root, stdout=subprocess.DEVNULL,
             stderr=(workdir / "server.log").open("wb"))

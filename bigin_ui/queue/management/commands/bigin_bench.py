@@ -34,6 +34,8 @@ class Command(BaseCommand):
                             help="Requests per page for the one-client medians.")
         parser.add_argument("--loops", type=int, default=3,
                             help="Passes over the mix each concurrent client makes.")
+        parser.add_argument("--web-server", default="2x4", metavar="WORKERSxTHREADS",
+                            help="With --web: gunicorn's worker processes and threads each.")
         parser.add_argument("--keep", help="With --web: keep the seeded database in this "
                             "directory and reuse it on the next run.")
         parser.add_argument("--workers", help="Scale-out instead: comma-separated counts of "
@@ -129,9 +131,13 @@ class Command(BaseCommand):
         if min(options["web_rows"], options["clients"], options["repeat"],
                options["loops"]) < 1 or options["web_others"] < 0:
             raise CommandError("--web-rows, --clients, --repeat and --loops must be positive")
-        self.stdout.write("Web pages: gunicorn bigin_ui.wsgi, 2 workers x 4 threads, "
-                          "loopback only.")
+        workers, _, threads = options["web_server"].partition("x")
+        if not (workers.isdigit() and threads.isdigit() and int(workers) and int(threads)):
+            raise CommandError("--web-server is WORKERSxTHREADS, e.g. 2x4")
+        self.stdout.write(f"Web pages: gunicorn bigin_ui.wsgi, {workers} workers x {threads} "
+                          "threads, loopback only.")
         bench_web.run_web_benchmark(
+            workers=int(workers), threads=int(threads),
             mine=options["web_rows"], others=options["web_others"],
             clients=options["clients"], repeat=options["repeat"], loops=options["loops"],
             database_url=options["database_url"], out=self.stdout,
