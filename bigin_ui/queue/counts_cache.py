@@ -48,13 +48,16 @@ TRIGGERS = ["queue_rowsversion_insert", "queue_rowsversion_delete", "queue_rowsv
 
 _remembered: dict[tuple[str, Hashable], tuple[object, object]] = {}
 _lock = threading.Lock()
-# Within one request, SQLite's version is read once: until the request's own connection
-# writes (its total_changes moves) the page's counts are those of the rows at its start.
+# Within one request the version is read once: the page's counts are those of the rows at
+# its start. SQLite: until the request's own connection writes (its total_changes moves).
+# PostgreSQL, which offers no such counter: only in GET and HEAD requests, which write no
+# rows (a POST that writes rows and then counts reads the snapshot each time).
 _request = threading.local()
 
 
-def _start(**kwargs: object) -> None:
+def _start(environ: dict[str, object] | None = None, **kwargs: object) -> None:
     _request.versions = {}
+    _request.safe = (environ or {}).get("REQUEST_METHOD") in {"GET", "HEAD"}
 
 
 def _finish(**kwargs: object) -> None:
@@ -94,9 +97,15 @@ def rows_version(using: str = "default") -> object | None:
         versions[using] = (now, version)
         return version
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        versions = getattr(_request, "versions", None)
+        if versions is not None and getattr(_request, "safe", False) and using in versions:
+            return versions[using]
         with connection.cursor() as cursor:
             cursor.execute("SELECT txid_current_snapshot()::text")
-            return cursor.fetchone()[0]
+            version = cursor.fetchone()[0]
+        if versions is not None:
+            versions[using] = version
+        return version
     return None
 
 

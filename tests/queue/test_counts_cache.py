@@ -114,3 +114,21 @@ def test_postgres_snapshot_moves_with_each_commit_and_not_inside_a_transaction(s
     with transaction.atomic():
         # Its own uncommitted writes would not show in the snapshot: nothing remembered.
         assert rows_version() is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's snapshot")
+def test_postgres_reads_the_snapshot_once_a_page_and_counts_once(sales_client, sales_user):
+    for _ in range(2):
+        make_row(sales_user, status="failed")
+    sales_client.get("/records/")
+    with CaptureQueriesContext(connection) as captured:
+        page = sales_client.get("/records/").content.decode()
+    assert "2 failed" in page
+    snapshots = [q for q in captured.captured_queries if "txid_current_snapshot" in q["sql"]]
+    # (Whether its counts were remembered depends on every database of the cluster: any
+    # writing transaction anywhere moves the snapshot.)
+    assert len(snapshots) == 1
+    make_row(sales_user, status="failed")
+    assert "3 failed" in sales_client.get("/records/").content.decode()
