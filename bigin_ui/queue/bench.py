@@ -167,7 +167,8 @@ def shape(sql: str) -> str:
 
 
 def submit() -> dict[str, Any]:
-    from django.db.models import Count, Sum
+    from django.db.models import Count, Max, Min, Sum
+    from django.utils import timezone
 
     from bigin_ui.queue.models import Attempt, Row
     from bigin_ui.queue.runs import start_run
@@ -202,7 +203,9 @@ def submit() -> dict[str, Any]:
                 sys.stderr.write(f"rss {time.perf_counter() - t0:6.1f}s {int(rss) // 1024} MB\n")
 
         threading.Thread(target=rss_trace, daemon=True).start()
+    begun = timezone.now()
     run = start_run(user=None, origin="bench")  # the immediate backend runs it inline
+    ended = timezone.now()
     if profile_to:
         import pstats
 
@@ -219,14 +222,21 @@ def submit() -> dict[str, Any]:
     inserts = Attempt.objects.filter(kind__in=["insert", "upsert"]).count()
     # How long calls took as the client saw them: with the slots' share of the wall time,
     # this tells time lost inside calls (a slow upstream) from time lost between them.
-    call_ms = Attempt.objects.filter(kind__in=["insert", "upsert"]).aggregate(
-        total=Sum("duration_ms"))["total"] or 0
+    calls = Attempt.objects.filter(kind__in=["insert", "upsert"]).aggregate(
+        total=Sum("duration_ms"), first=Min("started_at"), last=Max("started_at"))
+    call_ms = calls["total"] or 0
+    # The run's own work before its first call (taking the rows, flagging duplicates) and
+    # after the start of its last (waiting for it, settling, finishing).
+    before_first = (calls["first"] - begun).total_seconds() if calls["first"] else 0.0
+    after_last = (ended - calls["last"]).total_seconds() if calls["last"] else 0.0
     return {
         "rows": run.rows_total,
         "wall_s": wall,
         "cpu_s": cpu,
         "calls": inserts,
         "call_ms_total": call_ms,
+        "before_first_s": before_first,
+        "after_last_s": after_last,
         "queries": counter.count,
         "executions": counter.executions,
         "query_shapes": dict(counter.shapes.most_common()),
@@ -367,7 +377,9 @@ def _print(f: dict[str, Any], out: Any) -> None:
         f"  throughput        {rows_s:.0f} rows/s ({share})\n"
         f"  429s provoked     {f['sandbox_429']}\n"
         f"  call time         {f.get('call_ms_total', 0) / max(f['calls'], 1):.0f} ms per call "
-        f"on average; slots busy {slots_busy:.0f}% of the wall time\n"
+        f"on average; slots busy {slots_busy:.0f}% of the wall time; "
+        f"{f.get('before_first_s', 0):.2f} s before the first call, "
+        f"{f.get('after_last_s', 0):.2f} s after the last began\n"
         f"  local CPU         {1000 * f['cpu_s'] / max(f['rows'], 1):.3f} ms per row\n"
         f"  sandbox CPU       {1000 * f['sandbox_cpu_s'] / max(f['rows'], 1):.3f} ms per row "
         f"(the simulated Bigin, same machine)\n"
