@@ -241,6 +241,10 @@ BIGIN_SANDBOX_URL = env_str("BIGIN_SANDBOX_URL", "http://127.0.0.1:8000/sandbox"
 BIGIN_SANDBOX_ENABLED = env_bool(
     "BIGIN_SANDBOX_ENABLED", not (BIGIN_CLIENT_ID and BIGIN_REFRESH_TOKEN)
 )
+if BIGIN_SANDBOX_ENABLED:
+    # Stamps each request's arrival, so a sandbox call takes latency_ms in all, not
+    # latency_ms after the app's middleware (sandbox/middleware.py).
+    MIDDLEWARE.insert(0, "bigin_ui.sandbox.middleware.arrival_stamp")
 # The header token scripts and tests send to the sandbox's control API (/sandbox/_control/…).
 # Generated once beside the database unless set; see README "Configuration".
 BIGIN_SANDBOX_CONTROL_TOKEN = env_str("BIGIN_SANDBOX_CONTROL_TOKEN") or (

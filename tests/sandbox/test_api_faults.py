@@ -99,6 +99,24 @@ def test_latency_makes_each_call_last_at_least_that_long(sandbox):
     assert time.monotonic() - started >= 0.3
 
 
+def test_latency_is_the_calls_whole_time_the_apps_middleware_included(sandbox, monkeypatch):
+    """latency_ms is what Bigin takes to answer in all: time the app's own middleware spends
+    before the sandbox's view counts towards it instead of coming on top."""
+    from django.middleware.common import CommonMiddleware
+
+    sandbox.api("GET", "org")  # a token first, outside the slow middleware
+    sandbox.knobs(latency_ms=300)
+
+    def slow(self, request):
+        time.sleep(0.25)
+
+    monkeypatch.setattr(CommonMiddleware, "process_request", slow)
+    started = time.monotonic()
+    sandbox.api("GET", "org")
+    elapsed = time.monotonic() - started
+    assert 0.3 <= elapsed < 0.5
+
+
 def test_no_latency_by_default(sandbox):
     sandbox.api("GET", "org")
     started = time.monotonic()
