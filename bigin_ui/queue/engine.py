@@ -153,6 +153,29 @@ def close_pool_connections(pool: ThreadPoolExecutor, size: int) -> None:
         future.result()
 
 
+def go_round(ctx: RunContext) -> None:
+    """Send, take over orphans, reconcile, and again while rows of the run are unsettled."""
+    for _round in range(MAX_ROUNDS):
+        send_all(ctx)
+        if ctx.stopped:
+            break
+        # A previous execution of this run may have died with rows in flight: once
+        # their leases lapse they are unknown, and reconciled below like any other.
+        wait_for_orphans(ctx)
+        resend = reconcile_run(ctx)
+        if not resend and not unfinished(ctx.run):
+            break
+
+
+def unfinished(run: SubmissionRun) -> bool:
+    """Rows of the run unsettled, or pending and sendable (children of rows settled just now,
+    rows given back): worth going round again."""
+    if Row.objects.filter(run=run, status__in=[Row.Status.UNKNOWN, *IN_FLIGHT]).exists():
+        return True
+    return (Row.objects.filter(run=run, status=Row.Status.PENDING, hold="")
+            .exclude(depends_on__status__in=NOT_CREATED).exists())
+
+
 def execute_run(
     *,
     run_id: int,
@@ -181,33 +204,25 @@ def execute_run(
         # an owner that will never come back.
         recover_stale_rows()
         reconcile_run(ctx)
-        for _round in range(MAX_ROUNDS):
-            send_all(ctx)
-            if ctx.stopped:
-                break
-            # A previous execution of this run may have died with rows in flight: once
-            # their leases lapse they are unknown, and reconciled below like any other.
-            wait_for_orphans(ctx)
-            resend = reconcile_run(ctx)
-            unsettled = Row.objects.filter(
-                run=run, status__in=[Row.Status.UNKNOWN, *IN_FLIGHT]).exists()
-            # Children of rows settled just now become sendable too: go round again.
-            waiting = (
-                Row.objects.filter(run=run, status=Row.Status.PENDING, hold="")
-                .exclude(depends_on__status__in=NOT_CREATED)
-                .exists()
-            )
-            if not resend and not unsettled and not waiting:
-                break
+        go_round(ctx)
         # Once, after every helper has left: nothing they hold may settle after the summary.
         share.close_to_helpers(ctx)
         closed = True
+        # A helper that died while the driver waited left its rows unknown, and one that
+        # left gave back rows it had not sent: the driver, alone now, reconciles and sends
+        # them like any other, instead of handing them to a person or leaving them pending.
+        if not ctx.stopped and unfinished(run):
+            go_round(ctx)
         settle_leftovers(ctx)
         mark_waiting(run)
     finally:
         if not closed:  # the driver failed: helpers must not go on sending for a finished run
             with contextlib.suppress(DatabaseError):
                 SubmissionRun.objects.filter(pk=run.pk).update(open_to_helpers=False)
+                ctx.slots.close()
+                # With the run's heartbeat still going, or another worker would resume the
+                # run meanwhile; bounded, as a helper that stops beating is dead.
+                share.wait_for_helpers(run)
         beat.stop()
         ctx.slots.close()
         finish_run(run, ctx.stop_reason)

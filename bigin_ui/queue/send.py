@@ -26,6 +26,7 @@ from bigin_ui.bigin.errors import (
     UnreadableAnswer,
 )
 from bigin_ui.queue import credits as credit_book
+from bigin_ui.queue import share
 from bigin_ui.queue.attempts import begin_attempt, finish_attempt, settle
 from bigin_ui.queue.claim import build_bodies
 from bigin_ui.queue.context import Batch, RunContext, trigger_for
@@ -126,6 +127,12 @@ def write(
         tries += 1
         if ctx.stopped:
             back_to_pending(ctx, claim, rows, ctx.stop_reason)
+            return
+        if ctx.leaving:
+            # A helper leaving the run (closed to helpers, or wanted by a queued run): rows it
+            # has not sent go back to the run for its driver, which waits for this helper,
+            # instead of keeping the driver waiting through backoffs and slot waits.
+            give_back_unsent(module, claim, rows, reconciling=bool(upsert_on))
             return
         attempt = begin_attempt(run=ctx.run, module=module, kind=kind, rows=rows,
                                 request_body=request_body, started_by=ctx.started_by,
@@ -229,6 +236,16 @@ def write(
                            tally=ctx.tally)
             apply_results(ctx, claim, rows, response)
         return
+
+
+def give_back_unsent(module: str, claim: str, rows: list[Row], *, reconciling: bool) -> None:
+    """Rows not sent (or only refused before reaching Bigin) that this participant stops
+    holding: pending in the run again, as if never claimed; rows being reconciled are
+    unknown again instead, for the next reconcile."""
+    if reconciling:
+        settle(claim=claim, updates={r.pk: {"status": Row.Status.UNKNOWN} for r in rows})
+    else:
+        share.give_back(Batch(module=module, claim=claim, rows=rows))
 
 
 def stop_reason(exc: BiginError) -> str:

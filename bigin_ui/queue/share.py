@@ -156,6 +156,25 @@ def _running(run_id: int) -> SubmissionRun | None:
         time.sleep(0.2)
 
 
+def helpers_beating(run: SubmissionRun) -> bool:
+    """A helper of the run is registered, has not left, and still beats (it is alive)."""
+    return RunHelper.objects.filter(run=run, finished_at__isnull=True,
+                                    beat_at__gte=timezone.now() - stale_after()).exists()
+
+
+def wait_for_helpers(run: SubmissionRun) -> None:
+    """Until every helper has left or stopped beating, however long that takes.
+
+    No time limit: a helper's batch may sit in backoff or wait for a call slot far longer
+    than any fixed bound, and a driver that finished meanwhile would leave its rows "sending"
+    in a finished run. The wait still ends: a helper that sees the door closed claims nothing
+    more, gives back what it has not sent (``send.write``) and leaves once its calls in
+    flight are answered; a helper that stops beating died, and its leases lapse with it.
+    """
+    while helpers_beating(run):
+        time.sleep(0.2)
+
+
 def close_to_helpers(ctx: RunContext) -> None:
     """The driver is about to finish: no helper claims anything more, and the driver waits
     until every helper has left (its batches settled) or stopped beating (it died: its rows'
@@ -165,13 +184,7 @@ def close_to_helpers(ctx: RunContext) -> None:
     SubmissionRun.objects.filter(pk=ctx.run.pk).update(open_to_helpers=False)
     # The driver makes no more calls: its call slots go to the helpers' last batches at once.
     ctx.slots.close()
-    give_up = time.monotonic() + stale_after().total_seconds() + 5
-    while time.monotonic() < give_up:
-        live = RunHelper.objects.filter(run=ctx.run, finished_at__isnull=True,
-                                        beat_at__gte=timezone.now() - stale_after())
-        if not live.exists():
-            break
-        time.sleep(0.2)
+    wait_for_helpers(ctx.run)
     close_dead_helpers(ctx.run)
     recover_stale_rows(ctx.run)
 

@@ -1,0 +1,133 @@
+"""Edges of the engine a reviewer found: a run finished under a live helper, rows given back
+by a leaving helper, a helper dead while the driver waited for it."""
+
+from __future__ import annotations
+
+import types
+from datetime import timedelta
+
+from django.utils import timezone
+
+from bigin_ui.bigin.errors import RateLimited
+from bigin_ui.queue import share
+from bigin_ui.queue.context import RunContext
+from bigin_ui.queue.models import Attempt, Row, RunHelper, SubmissionRun
+from bigin_ui.queue.settle import finish_run, settle_leftovers
+
+
+def _run(owner, **fields):
+    return SubmissionRun.objects.create(created_by=owner, status=SubmissionRun.Status.RUNNING,
+                                        heartbeat_at=timezone.now(), started_at=timezone.now(),
+                                        **fields)
+
+
+class FakeClock:
+    """time.monotonic and time.sleep for a module under test: sleeping moves the clock, and
+    ``at`` runs a callback once the clock reaches a given second."""
+
+    def __init__(self, at: float, then) -> None:
+        self.now = 0.0
+        self.at, self.then = at, then
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        if self.then is not None and self.now >= self.at:
+            self.then()
+            self.then = None
+
+
+def test_the_driver_waits_for_a_helper_that_still_beats_however_long_its_batch_takes(
+        staff, monkeypatch, db):
+    """close_to_helpers returns only once every beating helper has left: a helper's batch in
+    backoff or waiting for a slot can take far longer than stale_after()+5 s, and a run
+    finished meanwhile said "N sending" and kept rows that came back later."""
+    monkeypatch.setattr(share, "stale_after", lambda: timedelta(seconds=0.2))
+    run = _run(staff)
+    helper = RunHelper.objects.create(run=run, beat_at=timezone.now() + timedelta(hours=1))
+    row = Row.objects.create(module="Contacts", owner=staff, run=run, status="sending",
+                             claim="h" * 32, payload={"Last_Name": "x"},
+                             lease_until=timezone.now() + timedelta(hours=1))
+
+    def helper_settles_and_leaves():  # 30 s later, on the fake clock
+        Row.objects.filter(pk=row.pk).update(status=Row.Status.CREATED, bigin_id="1")
+        RunHelper.objects.filter(pk=helper.pk).update(finished_at=timezone.now())
+
+    clock = FakeClock(30.0, helper_settles_and_leaves)
+    monkeypatch.setattr(share, "time", types.SimpleNamespace(monotonic=clock.monotonic,
+                                                             sleep=clock.sleep))
+    ctx = RunContext(run=run, client=None, started_by="t")  # type: ignore[arg-type]
+    share.close_to_helpers(ctx)
+    settle_leftovers(ctx)
+    finish_run(run, ctx.stop_reason)
+    run.refresh_from_db()
+    row.refresh_from_db()
+    assert clock.now >= 30.0, f"the driver stopped waiting after {clock.now:.1f} s"
+    assert row.status == Row.Status.CREATED
+    assert run.status == SubmissionRun.Status.FINISHED and "sending" not in run.message
+
+
+def test_a_leaving_helper_gives_its_unsent_rows_back_to_the_run_instead_of_retrying(
+        staff, settings, db):
+    """Once the helper is leaving (the door closed while its call was refused with a 429), the
+    batch is not retried: its rows are pending in the run again, for the driver, which waits
+    for the helper."""
+    from bigin_ui.queue.claim import claim_batch
+    from bigin_ui.queue.send import write
+
+    settings.BIGIN_RETRY_BASE_SECONDS = 0.001
+    run = _run(staff)
+    for i in range(3):
+        Row.objects.create(module="Contacts", owner=staff, run=run,
+                           payload={"Last_Name": f"r{i}"})
+    ctx = RunContext(run=run, client=None, started_by="t", helper=True)  # type: ignore[arg-type]
+
+    class Refusing:
+        calls = 0
+
+        def insert_records(self, module, bodies, trigger=None):
+            self.calls += 1
+            ctx.leaving = True  # the heartbeat saw the door closed meanwhile
+            raise RateLimited("Too many requests", status=429)
+
+    ctx.client = Refusing()  # type: ignore[assignment]
+    batch = claim_batch(run, ("Contacts",), limit=10)
+    write(ctx, "Contacts", batch.claim, batch.rows, [r.payload for r in batch.rows],
+          upsert_on=None)
+    assert ctx.client.calls == 1
+    assert Attempt.objects.filter(run=run).count() == 1
+    assert set(Row.objects.filter(run=run).values_list("status", "claim", "send_count")) == {
+        ("pending", "", 0)}
+
+
+def test_rows_of_a_helper_that_died_while_the_driver_waited_are_reconciled_not_reviewed(
+        synced, staff, fast_retries, monkeypatch):
+    """A helper dying in close_to_helpers' wait leaves rows that become unknown there: the
+    driver reconciles them (here: not found in Bigin, so sent again) instead of handing them
+    straight to a person as needs_review."""
+    from bigin_ui.queue.runs import start_run
+
+    Row.objects.create(module="Contacts", owner=staff,
+                       payload={"Last_Name": "Driver", "Email": "driver@example.com"})
+    left = {}
+    close_dead_helpers = share.close_dead_helpers
+
+    def helper_died_during_the_wait(run):
+        # What a helper killed mid-call leaves: a row in flight under a lapsed lease.
+        RunHelper.objects.create(run=run, beat_at=timezone.now() - timedelta(hours=1))
+        left["row"] = Row.objects.create(
+            module="Contacts", owner=staff, run=run, status=Row.Status.SENDING,
+            claim="d" * 32, send_count=1, sent_at=timezone.now() - timedelta(minutes=5),
+            lease_until=timezone.now() - timedelta(seconds=1),
+            payload={"Last_Name": "Helper", "Email": "helper-died@example.com"})
+        return close_dead_helpers(run)
+
+    monkeypatch.setattr(share, "close_dead_helpers", helper_died_during_the_wait)
+    run = start_run(user=staff, owner=staff)
+    row = left["row"]
+    row.refresh_from_db()
+    assert row.status == Row.Status.CREATED, (row.status, row.last_problem)
+    run.refresh_from_db()
+    assert run.status == SubmissionRun.Status.FINISHED, run.message
