@@ -6,6 +6,7 @@ from __future__ import annotations
 import types
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from bigin_ui.bigin.errors import RateLimited
@@ -13,6 +14,8 @@ from bigin_ui.queue import share
 from bigin_ui.queue.context import RunContext
 from bigin_ui.queue.models import Attempt, Row, RunHelper, SubmissionRun
 from bigin_ui.queue.settle import finish_run, settle_leftovers
+
+pytestmark = pytest.mark.postgres
 
 
 def _run(owner, **fields):
