@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from bigin_ui.bigin.errors import (
     AmbiguousOutcome,
@@ -134,9 +134,14 @@ def write(
             # instead of keeping the driver waiting through backoffs and slot waits.
             give_back_unsent(module, claim, rows, reconciling=bool(upsert_on))
             return
-        attempt = begin_attempt(run=ctx.run, module=module, kind=kind, rows=rows,
-                                request_body=request_body, started_by=ctx.started_by,
-                                credits=cost, allowance=credit_book.allowance(), claim=claim)
+        try:
+            attempt = begin_attempt(run=ctx.run, module=module, kind=kind, rows=rows,
+                                    request_body=request_body, started_by=ctx.started_by,
+                                    credits=cost, allowance=credit_book.allowance(),
+                                    claim=claim)
+        except Exception as exc:
+            _failed_before_call(ctx, None, claim, rows, exc)
+            raise
         if attempt is None:
             ctx.stop(
                 f"Stopped at the daily credit allowance ({credit_book.allowance()} credits "
@@ -144,12 +149,15 @@ def write(
             )
             back_to_pending(ctx, claim, rows, ctx.stop_reason)
             return
+        called = False
         try:
             with ctx.slots.slot():
                 if ctx.refused:
                     # Bigin refused the run's calls (credits, token, scope) while this batch
                     # waited for a slot: the same refusal awaits it, so it is not sent.
                     raise NoFreeSlot(ctx.stop_reason)
+                # From here on the request may reach Bigin: a failure is an unknown outcome.
+                called = True
                 try:
                     if upsert_on:
                         response = ctx.client.upsert_records(
@@ -230,12 +238,35 @@ def write(
             ctx.stop(stop_reason(exc))
             back_to_pending(ctx, claim, rows, ctx.stop_reason)
             return
+        except Exception as exc:
+            if not called:
+                _failed_before_call(ctx, attempt, claim, rows, exc)
+            raise  # after the call: send_batch makes the rows unknown, to be reconciled
         with transaction.atomic():  # one write transaction for the whole outcome
             finish_attempt(attempt, duration=response.duration, status=response.status,
                            response_body=response.body, outcome="results", credits=cost,
                            tally=ctx.tally)
             apply_results(ctx, claim, rows, response)
         return
+
+
+def _failed_before_call(ctx: RunContext, attempt: Any, claim: str, rows: list[Row],
+                        exc: Exception) -> None:
+    """A failure of ours before the call (the database locked while waiting for a slot,
+    say): nothing reached Bigin, so the rows go back to the queue with the reason and the
+    attempt gives its credits back. Left to send_batch's catch-all, the rows became unknown
+    (activities, which cannot be looked up, then asked an admin about rows never sent) and
+    the attempt kept its credits reserved for 24 hours. Should this fail too, that catch-all
+    still leaves no row without an owner."""
+    try:
+        if attempt is not None:
+            finish_attempt(attempt, duration=None, status=None, response_body=None,
+                           error=f"Not sent: {exc}", outcome="not_sent", credits=0,
+                           tally=ctx.tally)
+        back_to_pending(ctx, claim, rows, f"Not sent: this app failed before calling Bigin "
+                        f"({exc}); submit again to send this row.")
+    except DatabaseError:
+        log.warning("Could not give back the unsent rows of claim %s", claim, exc_info=True)
 
 
 def give_back_unsent(module: str, claim: str, rows: list[Row], *, reconciling: bool) -> None:

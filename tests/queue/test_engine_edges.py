@@ -134,3 +134,59 @@ def test_rows_of_a_helper_that_died_while_the_driver_waited_are_reconciled_not_r
     assert row.status == Row.Status.CREATED, (row.status, row.last_problem)
     run.refresh_from_db()
     assert run.status == SubmissionRun.Status.FINISHED, run.message
+
+
+def _tasks_batch(staff, settings):
+    from bigin_ui.queue.claim import claim_batch
+
+    settings.BIGIN_CHECK_EXISTING = False
+    run = _run(staff)
+    row = Row.objects.create(module="Tasks", owner=staff, run=run,
+                             payload={"Subject": "call back"})
+    return run, row, claim_batch(run, ("Tasks",), limit=10)
+
+
+def test_a_database_error_before_the_call_gives_the_rows_back_and_the_credits_too(
+        staff, settings, monkeypatch, db):
+    """Nothing reached Bigin (waiting for a call slot failed on the database): the rows go
+    back to the queue saying why, and the attempt is not_sent with no credits. They used to
+    become unknown (an activity then went to an admin) with the credits held for 24 hours."""
+    from django.db import OperationalError
+
+    from bigin_ui.queue.send import send_batch
+    from bigin_ui.queue.slots import SlotPool
+
+    run, row, batch = _tasks_batch(staff, settings)
+
+    def locked(self, wait):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(SlotPool, "_take", locked)
+    ctx = RunContext(run=run, client=None, started_by="t")  # type: ignore[arg-type]
+    with pytest.raises(OperationalError):
+        send_batch(ctx, batch)
+    attempt = Attempt.objects.get(run=run)
+    row.refresh_from_db()
+    assert (row.status, row.claim != "", row.run_id) == ("pending", True, None)
+    assert "database is locked" in row.last_problem
+    assert (attempt.outcome, attempt.credits) == ("not_sent", 0)
+
+
+def test_a_failure_once_the_call_is_made_still_leaves_the_rows_unknown(
+        staff, settings, db):
+    """Past the point where the request may reach Bigin, an unexpected failure is an unknown
+    outcome: the rows are reconciled, never given back as unsent."""
+    from bigin_ui.queue.send import send_batch
+
+    run, row, batch = _tasks_batch(staff, settings)
+
+    class Broken:
+        def insert_records(self, module, bodies, trigger=None):
+            raise RuntimeError("the client broke mid-call")
+
+    ctx = RunContext(run=run, client=Broken(), started_by="t")  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError):
+        send_batch(ctx, batch)
+    row.refresh_from_db()
+    assert (row.status, row.run_id) == ("unknown", run.pk)
+    assert Attempt.objects.get(run=run).credits > 0
