@@ -34,8 +34,9 @@ from django.db.models import QuerySet
 
 T = TypeVar("T")
 
-# Distinct count statements a process remembers (each page asks for a handful).
-MAX_ENTRIES = 2000
+# Distinct counts a process remembers (each page asks for a handful). A search's candidates
+# are up to 1,000 ids (about 36 kB): at most some 18 MB per process, were all of them that.
+MAX_ENTRIES = 500
 VERSION_TABLE = "queue_rowsversion"
 # The search index's triggers (migration 0008, queue.listing.text_candidates).
 TEXT_TRIGGERS = ["queue_row_text_insert", "queue_row_text_delete", "queue_row_text_update"]
