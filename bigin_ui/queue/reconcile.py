@@ -15,14 +15,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, TextField, Value
+from django.db.models import F, Max, TextField, Value
 from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
 from bigin_ui.bigin.errors import BiginError, CreditsExhausted, OAuthError, ScopeError
 from bigin_ui.queue.attempts import settle
 from bigin_ui.queue.context import RunContext, entry_key_field, lease_seconds
-from bigin_ui.queue.models import Row, RowEvent
+from bigin_ui.queue.models import Attempt, Row, RowEvent
 from bigin_ui.queue.references import iter_row_refs, resolve_refs
 from bigin_ui.queue.search import search_unique, unique_value
 from bigin_ui.queue.send import stop_reason, write
@@ -51,13 +51,15 @@ def reconcile_run(ctx: RunContext, modules: tuple[str, ...] | None = None) -> bo
     unknown = Row.objects.filter(run=ctx.run, status=Row.Status.UNKNOWN)
     if modules:
         unknown = unknown.filter(module__in=modules)
-    pks = list(unknown.values_list("pk", flat=True))
-    if not pks:
+    sent_under = dict(unknown.values_list("pk", "claim"))
+    if not sent_under:
         return False
+    pks = list(sent_under)
     claim = _take(ctx, pks)
     try:
         rows = list(Row.objects.filter(claim=claim, status=Row.Status.RECONCILING)
                     .order_by("pk"))
+        _stamp_last_call(rows, sent_under)
         resend = False
         by_module: dict[str, list[Row]] = {}
         for row in rows:
@@ -72,6 +74,27 @@ def reconcile_run(ctx: RunContext, modules: tuple[str, ...] | None = None) -> bo
     finally:
         with ctx.lock:
             ctx.claims.discard(claim)
+
+
+def _stamp_last_call(rows: list[Row], sent_under: dict[int, str]) -> None:
+    """Each row's ``sent_at`` (in memory only) becomes when its last call began.
+
+    The column is stamped when the row is claimed, and a batch that waited for a call slot
+    or went through retries was sent well after that: judged by it, a row whose answer was
+    lost a moment ago looked old enough for a search to be trusted. The attempts under the
+    claim the row was sent with say when the call really began; one statement per
+    reconcile, so the submit path pays nothing for it.
+    """
+    claims = {c for c in sent_under.values() if c}
+    if not claims:
+        return
+    began = dict(Attempt.objects.filter(claim__in=claims).exclude(outcome="not_sent")
+                 .order_by().values("claim").annotate(last=Max("started_at"))
+                 .values_list("claim", "last"))
+    for row in rows:
+        last = began.get(sent_under.get(row.pk, ""))
+        if last is not None and (row.sent_at is None or last > row.sent_at):
+            row.sent_at = last
 
 
 def _reconcile_module(ctx: RunContext, module: str, claim: str, rows: list[Row]) -> bool:
@@ -157,7 +180,8 @@ def _reconcile_by_search(ctx: RunContext, module: str, claim: str, rows: list[Ro
                 missing.append((row, field, value))
         if not missing:
             break
-        waited = max(
+        # The most recently sent row decides: each row must have had the lag since its call.
+        waited = min(
             (timezone.now() - (row.sent_at or timezone.now())).total_seconds()
             for row, _, _ in missing
         )

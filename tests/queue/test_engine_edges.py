@@ -190,3 +190,57 @@ def test_a_failure_once_the_call_is_made_still_leaves_the_rows_unknown(
     row.refresh_from_db()
     assert (row.status, row.run_id) == ("unknown", run.pk)
     assert Attempt.objects.get(run=run).credits > 0
+
+
+def _search_finds_nothing(monkeypatch):
+    from bigin_ui.queue import reconcile
+
+    slept: list[float] = []
+    monkeypatch.setattr(reconcile, "unique_value",
+                        lambda module, row: ("Email", row.payload["Email"]))
+    monkeypatch.setattr(reconcile, "search_unique", lambda *a, **k: [])  # index behind
+    monkeypatch.setattr(reconcile, "time", types.SimpleNamespace(sleep=slept.append))
+    return slept
+
+
+def test_the_search_lag_is_waited_for_the_most_recently_sent_row(
+        staff, settings, monkeypatch, db):
+    """Not found by search counts only once Bigin's index had BIGIN_SEARCH_LAG_SECONDS since
+    every row's call: one row sent an hour ago in the group must not let a row whose answer
+    was lost a moment ago be resent before the index caught up (a duplicate in Bigin)."""
+    from bigin_ui.queue import reconcile
+
+    settings.BIGIN_SEARCH_LAG_SECONDS = 20
+    slept = _search_finds_nothing(monkeypatch)
+    run = _run(staff)
+    now = timezone.now()
+    Row.objects.create(module="Contacts", owner=staff, run=run, status="unknown",
+                       payload={"Email": "old@example.com"},
+                       sent_at=now - timedelta(hours=1), send_count=1)
+    Row.objects.create(module="Contacts", owner=staff, run=run, status="unknown",
+                       payload={"Email": "fresh@example.com"}, sent_at=now, send_count=1)
+    ctx = RunContext(run=run, client=None, started_by="t")  # type: ignore[arg-type]
+    reconcile.reconcile_run(ctx)
+    assert len(slept) == 1 and 19 < slept[0] <= 20, slept
+
+
+def test_the_search_lag_counts_from_the_call_not_from_the_claim(
+        staff, settings, monkeypatch, db):
+    """A row claimed ten minutes ago whose call began just now (it waited for a slot, or
+    went through retries) was sent just now: the lag is waited from the call."""
+    from bigin_ui.queue import reconcile
+
+    settings.BIGIN_SEARCH_LAG_SECONDS = 20
+    slept = _search_finds_nothing(monkeypatch)
+    run = _run(staff)
+    claimed = timezone.now() - timedelta(minutes=10)
+    row = Row.objects.create(module="Contacts", owner=staff, run=run, status="unknown",
+                             claim="c" * 32, payload={"Email": "late@example.com"},
+                             sent_at=claimed, send_count=1)
+    for started, outcome in ((claimed, "retry"), (timezone.now(), "ambiguous")):
+        Attempt.objects.create(run=run, module="Contacts", kind="insert", started_at=started,
+                               outcome=outcome, claim="c" * 32, row_ids=[row.pk],
+                               request_body={})
+    ctx = RunContext(run=run, client=None, started_by="t")  # type: ignore[arg-type]
+    reconcile.reconcile_run(ctx)
+    assert len(slept) == 1 and 19 < slept[0] <= 20, slept
