@@ -163,7 +163,7 @@ def schema_at(module: str, fingerprint: str | None) -> ModuleSchema | None:
 
 
 def metadata_version(module_ref: Any) -> Subquery:
-    """The synced metadata's fingerprint for the module ``module_ref`` names (an OuterRef),
-    as a subquery to annotate a statement with (see schema_at)."""
+    """The synced metadata's fingerprint for the module ``module_ref`` names (a name, or an
+    OuterRef), as a subquery to annotate a statement with (see schema_at)."""
     return Subquery(ModuleMetadata.objects.filter(module=module_ref)
                     .values("fingerprint")[:1])

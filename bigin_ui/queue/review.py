@@ -9,11 +9,11 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from bigin_ui.metadata.forms import RecordForm
-from bigin_ui.metadata.schema import get_schema, metadata_version, schema_at
+from bigin_ui.metadata.schema import MODULES, get_schema, metadata_version, schema_at
 from bigin_ui.queue.counts_cache import remembered, statement_of
 from bigin_ui.queue.entry import entry_exclusions, form_context, validation_context
 from bigin_ui.queue.listing import by_owner_and_dates, searched
@@ -95,16 +95,21 @@ def cause_groups(rows: QuerySet[Row]) -> list[dict[str, Any]]:
 
     Bigin's errors name a field by its API name; a group names it by its label in Bigin
     ("Company Name"), keeping the API name as ``field_api`` when the two differ. The labels
-    come from the process's copy of the metadata, checked against the fingerprint this same
-    statement reads per group (a subquery on the metadata table): no statement of their own.
+    come from the process's copy of the metadata, checked against the fingerprints this same
+    statement reads (a subquery on the metadata table per module): no statement of their own.
     The groups are remembered until the rows or the metadata change (queue.counts_cache).
     """
+    # One uncorrelated subquery per module, read once per statement. A subquery correlated
+    # with each group's module was grouped by as well: SQLite then sorted every row needing
+    # attention into a temporary B-tree and ran the subquery once per row (26 ms instead of
+    # 4 ms at 16,000 such rows).
+    fingerprints = {f"fingerprint_{n}": metadata_version(module)
+                    for n, module in enumerate(MODULES)}
     grouped = (rows.values("status", "hold", "error_code", "error_field", "module")
-               .annotate(n=Count("pk"), metadata_version=metadata_version(OuterRef("module")))
-               .order_by("-n")[:50])
+               .annotate(n=Count("pk"), **fingerprints).order_by("-n")[:50])
     statement = statement_of(grouped)
-    found = remembered(statement and ("cause_groups", statement), lambda: list(grouped),
-                       using=rows.db)
+    found = remembered(statement and ("cause_groups", statement), lambda: [
+        _with_fingerprint(item) for item in grouped], using=rows.db)
     groups = []
     for item in found:
         label = ""
@@ -117,6 +122,14 @@ def cause_groups(rows: QuerySet[Row]) -> list[dict[str, Any]]:
                        "field_api": item["error_field"] if label and label != item[
                            "error_field"] else ""})
     return groups
+
+
+def _with_fingerprint(item: dict[str, Any]) -> dict[str, Any]:
+    """The group with its own module's fingerprint as ``metadata_version``."""
+    found = {k: v for k, v in item.items() if not k.startswith("fingerprint_")}
+    module = MODULES.index(item["module"]) if item["module"] in MODULES else None
+    found["metadata_version"] = item[f"fingerprint_{module}"] if module is not None else None
+    return found
 
 
 def field_labels(groups: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
