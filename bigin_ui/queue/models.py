@@ -142,7 +142,11 @@ class Row(models.Model):
                          name="row_owner_module_created"),
             models.Index(fields=["status", "created_at", "id"], name="row_status_created"),
             models.Index(fields=["module", "created_at", "id"], name="row_module_created"),
-            models.Index(fields=["run", "status", "module"]),
+            # A claim reads a run's pending rows of one module in id order (queue.claim): with
+            # id in the index, PostgreSQL reads the first hundred and stops, where it sorted
+            # every pending row of the run on each claim (105 ms a claim at 100,000 rows).
+            # SQLite keeps rows in id order within any index already.
+            models.Index(fields=["run", "status", "module", "id"], name="row_run_status_module"),
             models.Index(fields=["module", "unique_key"]),
             models.Index(fields=["claim"]),
             models.Index(fields=["created_at", "id"], name="row_created"),

@@ -18,7 +18,7 @@ import pytest
 
 from bigin_ui.queue.bench import QueryCounter
 from bigin_ui.queue.context import RunTally
-from bigin_ui.queue.models import CallSlot, Row
+from bigin_ui.queue.models import CallSlot, Row, SubmissionRun
 from bigin_ui.queue.runs import start_run
 
 pytestmark = pytest.mark.postgres
@@ -81,3 +81,36 @@ def test_statements_per_call_do_not_grow_with_the_rows_in_a_call(synced, staff, 
     settings.BIGIN_BATCH_SIZE = 100
     large, large_breakdown = marginal_per_call(staff, 100)
     assert small == large, f"10 rows: {small_breakdown}; 100 rows: {large_breakdown}"
+
+
+def test_a_claim_reads_its_hundred_rows_in_order_without_sorting_the_run(staff):
+    """The claim's SELECT walks an index in id order and stops at the limit; sorting every
+    pending row of the run on each claim made claims 105 ms apiece at 100,000 rows on
+    PostgreSQL, slower than the calls they feed."""
+    from django.db import connection
+
+    from bigin_ui.queue.claim import _candidates
+
+    run = SubmissionRun.objects.create()
+    Row.objects.bulk_create([Row(module="Contacts", owner=staff, payload={}, run=run)
+                             for _ in range(300)])
+    sql, params = _candidates(run.pk, "Contacts", 100, connection.vendor)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A tiny table is cheaper read whole and sorted: with those plans priced out,
+            # a sort remains only if no index gives the order.
+            off = ("enable_seqscan", "enable_bitmapscan", "enable_sort")
+            for name in off:
+                cursor.execute(f"SET {name} = off")
+            try:
+                cursor.execute(f"EXPLAIN {sql}", params)
+                lines = cursor.fetchall()
+            finally:
+                for name in off:
+                    cursor.execute(f"RESET {name}")
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            lines = cursor.fetchall()
+    plan = "\n".join(str(line) for line in lines)
+    assert "row_run_status_module" in plan, plan  # run, status and module, then id
+    assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
