@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -55,16 +56,30 @@ class Heartbeat(threading.Thread):
     def beat(self) -> None:
         from bigin_ui.queue.share import look_at_run
 
+        # The leases first, and every other step on its own: a failure in any of them (a
+        # locked database, say) must not cost the rows in flight their renewal, or a live
+        # worker's rows lapse and are taken over and sent again by another.
+        steps: list[Callable[[], object]] = [self.renew_leases]
         # The run's tallied counters ride on the heartbeat's own UPDATE (a helper's beat is
         # its own, not the run's: it adds them alone).
-        if self.helper is None:
-            write_tally(self.ctx.run.pk, self.ctx.tally, beat=True)
+        helper = self.helper
+        if helper is None:
+            steps.append(lambda: write_tally(self.ctx.run.pk, self.ctx.tally, beat=True))
         else:
-            RunHelper.objects.filter(pk=self.helper.pk).update(beat_at=timezone.now())
-            write_tally(self.ctx.run.pk, self.ctx.tally)
-        self.ctx.slots.renew()
-        self.ctx.slots.share_if_wanted(within=self.every * 2)
-        look_at_run(self.ctx)
+            steps += [lambda: RunHelper.objects.filter(pk=helper.pk).update(
+                          beat_at=timezone.now()),
+                      lambda: write_tally(self.ctx.run.pk, self.ctx.tally)]
+        steps += [self.ctx.slots.renew,
+                  lambda: self.ctx.slots.share_if_wanted(within=self.every * 2),
+                  lambda: look_at_run(self.ctx)]
+        for step in steps:
+            try:
+                step()
+            except DatabaseError:
+                log.warning("A heartbeat step of run %s failed; the next beat tries again",
+                            self.ctx.run.pk, exc_info=True)
+
+    def renew_leases(self) -> None:
         with self.ctx.lock:
             claims = list(self.ctx.claims)
         if not claims:

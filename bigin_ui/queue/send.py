@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import random
 import time
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.utils import timezone
 
 from bigin_ui.bigin.errors import (
     AmbiguousOutcome,
@@ -29,7 +31,7 @@ from bigin_ui.queue import credits as credit_book
 from bigin_ui.queue import share
 from bigin_ui.queue.attempts import begin_attempt, finish_attempt, settle
 from bigin_ui.queue.claim import build_bodies
-from bigin_ui.queue.context import Batch, RunContext, trigger_for
+from bigin_ui.queue.context import Batch, RunContext, lease_seconds, trigger_for
 from bigin_ui.queue.models import Row, RowEvent
 from bigin_ui.queue.search import search_unique, unique_value
 from bigin_ui.queue.settle import apply_results, back_to_pending, fail_all
@@ -127,6 +129,8 @@ def write(
         tries += 1
         if ctx.stopped:
             back_to_pending(ctx, claim, rows, ctx.stop_reason)
+            return
+        if tries > 1 and not _still_held(module, claim, rows, reconciling=bool(upsert_on)):
             return
         if ctx.leaving:
             # A helper leaving the run (closed to helpers, or wanted by a queued run): rows it
@@ -267,6 +271,28 @@ def _failed_before_call(ctx: RunContext, attempt: Any, claim: str, rows: list[Ro
                         f"({exc}); submit again to send this row.")
     except DatabaseError:
         log.warning("Could not give back the unsent rows of claim %s", claim, exc_info=True)
+
+
+def _still_held(module: str, claim: str, rows: list[Row], *, reconciling: bool) -> bool:
+    """Before a retry: are the rows still ours? Their lease renewed if so.
+
+    A lease can lapse while this worker is alive (its heartbeat missed renewals during a
+    long backoff): recovery then makes the rows unknown, the driver's reconcile takes them
+    under a new claim and sends them, and sending them again from here would make a second
+    record. If any row was taken over, nothing is sent; the rows still held go back (they
+    were never sent: only calls refused before reaching Bigin are retried). One statement
+    per retry; the first try, the submit path's, pays nothing.
+    """
+    status = Row.Status.RECONCILING if reconciling else Row.Status.SENDING
+    held = Row.objects.filter(pk__in=[r.pk for r in rows], claim=claim, status=status).update(
+        lease_until=timezone.now() + timedelta(seconds=lease_seconds()))
+    if held == len(rows):
+        return True
+    log.warning("%s of %s %s rows under claim %s were taken over during backoff; not sent "
+                "again", len(rows) - held, len(rows), module, claim)
+    if held:
+        give_back_unsent(module, claim, rows, reconciling=reconciling)
+    return False
 
 
 def give_back_unsent(module: str, claim: str, rows: list[Row], *, reconciling: bool) -> None:

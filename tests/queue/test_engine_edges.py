@@ -244,3 +244,89 @@ def test_the_search_lag_counts_from_the_call_not_from_the_claim(
     ctx = RunContext(run=run, client=None, started_by="t")  # type: ignore[arg-type]
     reconcile.reconcile_run(ctx)
     assert len(slept) == 1 and 19 < slept[0] <= 20, slept
+
+
+def _refused_then_taken_over(ctx, run, take: int):
+    """A client whose first call gets a 429, during which the batch's lease lapses and the
+    driver's reconcile takes ``take`` of its rows under a claim of its own."""
+
+    class Client:
+        calls = 0
+
+        def insert_records(self, module, bodies, trigger=None):
+            self.calls += 1
+            if self.calls == 1:
+                taken = list(Row.objects.filter(run=run).order_by("pk")
+                             .values_list("pk", flat=True)[:take])
+                Row.objects.filter(pk__in=taken).update(status=Row.Status.RECONCILING,
+                                                        claim="n" * 32)
+                raise RateLimited("Too many requests", status=429)
+            raise AssertionError("sent again rows another claim holds")
+
+    return Client()
+
+
+def _three_contacts(staff, settings):
+    from bigin_ui.queue.claim import claim_batch
+
+    settings.BIGIN_RETRY_BASE_SECONDS = 0.001
+    run = _run(staff)
+    for i in range(3):
+        Row.objects.create(module="Contacts", owner=staff, run=run,
+                           payload={"Last_Name": f"r{i}"})
+    return run, claim_batch(run, ("Contacts",), limit=10)
+
+
+def test_a_retry_is_not_sent_once_its_rows_were_taken_over(staff, settings, db):
+    """Rows whose lease lapsed during a backoff (the worker alive, its renewals missed) are
+    recovered and reconciled by the driver under a new claim: the old holder must not send
+    them again when it wakes up, or Bigin gets a second record."""
+    from bigin_ui.queue.send import write
+
+    run, batch = _three_contacts(staff, settings)
+    ctx = RunContext(run=run, client=None, started_by="t")  # type: ignore[arg-type]
+    ctx.client = _refused_then_taken_over(ctx, run, take=3)  # type: ignore[assignment]
+    write(ctx, "Contacts", batch.claim, batch.rows, [r.payload for r in batch.rows],
+          upsert_on=None)
+    assert ctx.client.calls == 1
+    assert Attempt.objects.filter(run=run).count() == 1
+    assert set(Row.objects.filter(run=run).values_list("status", "claim")) == {
+        ("reconciling", "n" * 32)}
+
+
+def test_a_retry_with_some_rows_taken_over_gives_the_others_back_unsent(staff, settings, db):
+    """If only some rows were taken over, none is sent; the ones still held go back to the
+    run as never sent (only a call refused before reaching Bigin is retried)."""
+    from bigin_ui.queue.send import write
+
+    run, batch = _three_contacts(staff, settings)
+    ctx = RunContext(run=run, client=None, started_by="t")  # type: ignore[arg-type]
+    ctx.client = _refused_then_taken_over(ctx, run, take=1)  # type: ignore[assignment]
+    write(ctx, "Contacts", batch.claim, batch.rows, [r.payload for r in batch.rows],
+          upsert_on=None)
+    assert ctx.client.calls == 1
+    assert sorted(Row.objects.filter(run=run).values_list("status", "claim")) == [
+        ("pending", ""), ("pending", ""), ("reconciling", "n" * 32)]
+
+
+def test_a_failing_heartbeat_step_does_not_cost_the_rows_their_lease(
+        staff, monkeypatch, db):
+    """The leases of rows in flight are renewed first, and a database error in any other
+    step of the beat (the counters, the slots, the look at the run) does not skip them."""
+    from django.db import OperationalError
+
+    from bigin_ui.queue import recover
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(recover, "write_tally", locked)
+    run = _run(staff)
+    soon = timezone.now() + timedelta(seconds=1)
+    row = Row.objects.create(module="Contacts", owner=staff, run=run, status="sending",
+                             claim="k" * 32, payload={"Last_Name": "x"}, lease_until=soon)
+    ctx = RunContext(run=run, client=None, started_by="t")  # type: ignore[arg-type]
+    ctx.claims.add("k" * 32)
+    recover.Heartbeat(ctx).beat()
+    row.refresh_from_db()
+    assert row.lease_until > soon + timedelta(seconds=10)
