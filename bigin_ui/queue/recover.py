@@ -143,7 +143,7 @@ def recover_stale_rows(run: SubmissionRun | None = None,
 
 def orphans(ctx: RunContext) -> QuerySet[Row]:
     """This run's rows in flight under a claim this execution does not hold: a previous
-    execution of the run (its worker died) left them."""
+    execution of the run (its worker died) left them, or a helper is sending them."""
     with ctx.lock:
         mine = list(ctx.claims)
     return Row.objects.filter(run=ctx.run, status__in=IN_FLIGHT).exclude(claim__in=mine)
@@ -153,8 +153,13 @@ def wait_for_orphans(ctx: RunContext) -> int:
     """Wait until the leases of rows a dead execution left lapse, then take them over.
 
     Never longer than one lease: a lease is renewed only by a live heartbeat, and this run's
-    heartbeat is ours now.
+    heartbeat is ours now. Not at all while a helper of the run still beats: rows under a
+    live lease are then likely its batch claimed a moment ago, whose lease it renews, so the
+    wait lasted the whole lease for nothing; the engine goes round again instead, and
+    send_all waits for rows in flight (lapsing or answered) as it does for any other.
     """
+    from bigin_ui.queue.share import helpers_beating
+
     give_up = time.monotonic() + lease_seconds() + 5
     while not ctx.stopped:
         leases = list(orphans(ctx).values_list("lease_until", flat=True)[:1000])
@@ -162,7 +167,7 @@ def wait_for_orphans(ctx: RunContext) -> int:
             return 0
         lapse = max((t for t in leases if t is not None), default=None)
         wait = (lapse - timezone.now()).total_seconds() if lapse is not None else 0
-        if wait > 0 and time.monotonic() < give_up:
+        if wait > 0 and time.monotonic() < give_up and not helpers_beating(ctx.run):
             time.sleep(min(wait + 0.05, 1.0))
             continue
         return recover_stale_rows(ctx.run)

@@ -330,3 +330,35 @@ def test_a_failing_heartbeat_step_does_not_cost_the_rows_their_lease(
     recover.Heartbeat(ctx).beat()
     row.refresh_from_db()
     assert row.lease_until > soon + timedelta(seconds=10)
+
+
+def _orphan_wait(staff, monkeypatch, *, helper_beats: bool):
+    from bigin_ui.queue import recover
+
+    run = _run(staff)
+    beat = timezone.now() + (timedelta(hours=1) if helper_beats else -timedelta(hours=1))
+    RunHelper.objects.create(run=run, beat_at=beat)
+    Row.objects.create(module="Contacts", owner=staff, run=run, status="sending",
+                       claim="f" * 32, payload={"Last_Name": "x"},
+                       lease_until=timezone.now() + timedelta(seconds=30))
+    clock = FakeClock(0.0, None)
+    monkeypatch.setattr(recover, "time", types.SimpleNamespace(monotonic=clock.monotonic,
+                                                               sleep=clock.sleep))
+    ctx = RunContext(run=run, client=None, started_by="t")  # type: ignore[arg-type]
+    recover.wait_for_orphans(ctx)
+    return clock.now
+
+
+def test_the_driver_does_not_wait_out_the_lease_of_a_live_helpers_batch(
+        staff, monkeypatch, db):
+    """Rows under a live lease while a helper of the run still beats are its batch: the
+    driver does not wait for that lease to lapse (it never does while the helper renews it:
+    ~lease+5 s stalled per round); send_all waits for their answers instead."""
+    assert _orphan_wait(staff, monkeypatch, helper_beats=True) < 1
+
+
+def test_the_driver_still_waits_for_the_lease_of_rows_a_dead_worker_left(
+        staff, monkeypatch, db):
+    """With no helper beating, rows in flight under another claim were left by a dead
+    execution: the driver waits until their lease lapses, then takes them over."""
+    assert _orphan_wait(staff, monkeypatch, helper_beats=False) >= 29
