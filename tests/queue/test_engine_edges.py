@@ -362,3 +362,31 @@ def test_the_driver_still_waits_for_the_lease_of_rows_a_dead_worker_left(
     """With no helper beating, rows in flight under another claim were left by a dead
     execution: the driver waits until their lease lapses, then takes them over."""
     assert _orphan_wait(staff, monkeypatch, helper_beats=False) >= 29
+
+
+def test_rows_a_leaving_helper_gave_back_are_sent_by_the_driver_before_the_run_ends(
+        synced, staff, monkeypatch):
+    """Rows a helper hands back at closing time (claimed after the door closed, or not sent
+    once it was leaving) are pending in the run: the driver, alone by then, sends them,
+    instead of finishing with "Rows still pending were not sendable" and no reason on them."""
+    from bigin_ui.queue.runs import start_run
+
+    Row.objects.create(module="Contacts", owner=staff,
+                       payload={"Last_Name": "Driver", "Email": "driver2@example.com"})
+    given = {}
+    close_dead_helpers = share.close_dead_helpers
+
+    def a_helper_gave_rows_back_while_the_driver_waited(run):
+        given["row"] = Row.objects.create(
+            module="Contacts", owner=staff, run=run, status=Row.Status.PENDING,
+            payload={"Last_Name": "Given back", "Email": "given-back@example.com"})
+        return close_dead_helpers(run)
+
+    monkeypatch.setattr(share, "close_dead_helpers",
+                        a_helper_gave_rows_back_while_the_driver_waited)
+    run = start_run(user=staff, owner=staff)
+    row = given["row"]
+    row.refresh_from_db()
+    run.refresh_from_db()
+    assert row.status == Row.Status.CREATED, (row.status, row.last_problem, run.message)
+    assert "not sendable" not in run.message
