@@ -8,16 +8,21 @@ ADMIN_GROUP = "Bigin admins"
 SALES_GROUP = "Sales staff"
 
 
+def _roles(user: Any) -> frozenset[str]:
+    """The user's app groups, read once per request (one statement for both roles: every
+    page asks whether its viewer is a member, and members whether they are admins)."""
+    cached = getattr(user, "_bigin_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.filter(name__in=[ADMIN_GROUP, SALES_GROUP])
+                           .values_list("name", flat=True))
+        user._bigin_roles = cached
+    return cached
+
+
 def is_admin(user: Any) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    if user.is_superuser:
-        return True
-    cached = getattr(user, "_bigin_is_admin", None)
-    if cached is None:
-        cached = user.groups.filter(name=ADMIN_GROUP).exists()
-        user._bigin_is_admin = cached
-    return bool(cached)
+    return bool(user.is_superuser) or ADMIN_GROUP in _roles(user)
 
 
 def is_member(user: Any) -> bool:
@@ -25,13 +30,7 @@ def is_member(user: Any) -> bool:
     ask, but not enter or submit anything."""
     if is_admin(user):
         return True
-    if not getattr(user, "is_authenticated", False):
-        return False
-    cached = getattr(user, "_bigin_is_member", None)
-    if cached is None:
-        cached = user.groups.filter(name=SALES_GROUP).exists()
-        user._bigin_is_member = cached
-    return bool(cached)
+    return bool(getattr(user, "is_authenticated", False)) and SALES_GROUP in _roles(user)
 
 
 def admin_contacts(limit: int = 5) -> list[str]:
