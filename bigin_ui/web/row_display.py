@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.text import Truncator
 
+from bigin_ui.queue.models import Row
 from bigin_ui.web import wording
 
 # The record's name field per module; Tasks, Calls and others show their Subject.
@@ -42,6 +43,10 @@ def record_name(module: str, payload: Any) -> str:
     return Truncator(str(p.get("Subject") or "(no subject)")).chars(60)
 
 
+_STATUS_TEXT = {value: str(label) for value, label in Row.Status.choices}
+_HOLD_TEXT = {value: str(label) for value, label in Row.Hold.choices}
+
+
 def prepare_rows(rows: Iterable[Any]) -> list[dict[str, Any]]:
     """Sets on each row: ``detail_url``, ``ref`` (its number), ``display_name``,
     ``status_text``, ``hold_text``, ``module_text``, ``kind_text``, ``entered`` (created, in
@@ -62,8 +67,10 @@ def prepare_rows(rows: Iterable[Any]) -> list[dict[str, Any]]:
         row.ref = ref
         row.detail_url = ref.join(detail)
         row.display_name = record_name(row.module, row.payload)
-        row.status_text = row.get_status_display()
-        row.hold_text = row.get_hold_display() if row.hold else ""
+        # As get_status_display() / get_hold_display() print them, from a dict made once
+        # (Django's versions rebuild a hashable copy of the choices on every call).
+        row.status_text = _STATUS_TEXT.get(row.status, row.status)
+        row.hold_text = _HOLD_TEXT.get(row.hold, row.hold) if row.hold else ""
         row.module_text = wording.module_label(row.module)
         row.kind_text = wording.singular_label(row.module).lower()
         moment = timezone.localtime(row.created_at, zone) if timezone.is_aware(
