@@ -12,10 +12,25 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name='attempt',
-            name='worker',
-            field=models.CharField(blank=True, default=bigin_ui.queue.models.this_worker, max_length=100),
+        # Attempts made before this migration were made by no worker it knows: they get ""
+        # (the model's callable default would credit them all to the migrating process's
+        # host:pid). The state keeps the callable for new attempts, with no second
+        # AlterField, which would rebuild the attempts table on SQLite once more.
+        migrations.SeparateDatabaseAndState(
+            database_operations=[
+                migrations.AddField(
+                    model_name='attempt',
+                    name='worker',
+                    field=models.CharField(blank=True, default='', max_length=100),
+                ),
+            ],
+            state_operations=[
+                migrations.AddField(
+                    model_name='attempt',
+                    name='worker',
+                    field=models.CharField(blank=True, default=bigin_ui.queue.models.this_worker, max_length=100),
+                ),
+            ],
         ),
         migrations.AddField(
             model_name='submissionrun',

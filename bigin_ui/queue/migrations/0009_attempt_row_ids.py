@@ -33,6 +33,34 @@ def links_to_row_ids(apps, schema_editor):
         flush(current, ids)
 
 
+def row_ids_to_links(apps, schema_editor):
+    """The reverse: one AttemptRow per row of each attempt again, in data[] order. Rows
+    deleted since are left out, as their links would have been deleted with them."""
+    Attempt = apps.get_model("queue", "Attempt")
+    AttemptRow = apps.get_model("queue", "AttemptRow")
+    Row = apps.get_model("queue", "Row")
+    pending = []
+
+    def flush():
+        ids = {pk for _, row_ids in pending for pk in row_ids}
+        alive = set(Row.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        AttemptRow.objects.bulk_create(
+            [AttemptRow(attempt_id=attempt_id, row_id=row_id, index=index)
+             for attempt_id, row_ids in pending
+             for index, row_id in enumerate(row_ids) if row_id in alive],
+            batch_size=1000)
+        pending.clear()
+
+    attempts = Attempt.objects.order_by("pk").values_list("pk", "row_ids")
+    for attempt_id, row_ids in attempts.iterator(chunk_size=2000):
+        if row_ids:
+            pending.append((attempt_id, row_ids))
+        if sum(len(ids) for _, ids in pending) >= 5000:
+            flush()
+    if pending:
+        flush()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -55,7 +83,7 @@ class Migration(migrations.Migration):
             name="claims",
             field=models.TextField(blank=True, null=True),
         ),
-        migrations.RunPython(links_to_row_ids, migrations.RunPython.noop),
+        migrations.RunPython(links_to_row_ids, row_ids_to_links),
         migrations.RemoveField(model_name="attempt", name="rows"),
         migrations.DeleteModel(name="AttemptRow"),
     ]
