@@ -97,6 +97,12 @@ def seed(total: int, owners: int = 1) -> None:
                 batch = []
     if batch:
         Row.objects.bulk_create(batch)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        # The deletes above leave dead rows behind; without this each scenario ran on a more
+        # bloated table than the one before (1 worker: 2,063 -> 1,473 rows/s in three runs).
+        connection.cursor().execute("VACUUM ANALYZE")
 
 
 class QueryCounter:
