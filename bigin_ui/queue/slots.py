@@ -73,6 +73,7 @@ def _local_gate() -> threading.BoundedSemaphore:
         return _local[1]
 
 
+SHARE_CHECK_SECONDS = 0.5
 # A CallSlot number no real slot uses: its ``until`` is when a process last found every slot
 # taken (SlotPool._want).
 WANTED = 10_001
@@ -131,6 +132,7 @@ class SlotPool:
         self.wanted_at = 0.0
         self.next_poll = 0.0
         self.poll_gap = 0.0
+        self.next_share_check = time.monotonic() + SHARE_CHECK_SECONDS
 
     @contextmanager
     def slot(self, *, wait: float = 600.0) -> Iterator[int]:
@@ -141,8 +143,19 @@ class SlotPool:
             self._give(number)
 
     def _give(self, number: int) -> None:
+        now = time.monotonic()
+        if now >= self.next_share_check:
+            # Another process may be waiting for a slot: look twice a second (the heartbeat's
+            # five seconds let the first run to start hold every slot through most of a
+            # second run). Not before the pool is half a second old, so a short submit pays
+            # no statement for it.
+            self.next_share_check = now + SHARE_CHECK_SECONDS
+            self.share_if_wanted(within=2 * SHARE_CHECK_SECONDS)
         with self.lock:
-            release_it = time.monotonic() < self.sharing_until and not self.waiting
+            # While others wait, a slot no thread here waits for goes back to the database.
+            # (Giving back every slot, waiters here or not, made two workers under a cap of
+            # 2 stall now and then in tests/queue/test_workers.py; left for later.)
+            release_it = now < self.sharing_until and not self.waiting
             if release_it:
                 self.held.remove(number)
         if release_it:
@@ -180,7 +193,7 @@ class SlotPool:
                         self.poll_gap = 0.0
                         return number
                     missed = True
-                    self.poll_gap = min(max(self.poll_gap * 2, 0.002), 0.05)
+                    self.poll_gap = min(max(self.poll_gap * 2, 0.002), 0.02)
                     self.next_poll = time.monotonic() + self.poll_gap
             if missed:
                 self._want()
@@ -203,11 +216,12 @@ class SlotPool:
         CallSlot.objects.filter(number=WANTED).update(until=timezone.now())
 
     def share_if_wanted(self, *, within: float) -> bool:
-        """Called with each heartbeat. A pool keeps its slots between calls, which saves two
-        statements per call but would starve another process's run (or a helper of the same
-        run, queue/share.py) while this one holds slots it is not using. When some process
-        wanted a slot in the last ``within`` seconds, this pool gives back the slots idle now
-        and, for a while, each slot no thread here waits for, so the processes share the cap.
+        """Called twice a second while calls return, and with each heartbeat (a pool with no
+        call returning). A pool keeps its slots between calls, which saves two statements per
+        call but would starve another process's run (or a helper of the same run,
+        queue/share.py) while this one holds every slot. When some process wanted a slot in
+        the last ``within`` seconds, this pool gives back the slots idle now and, for a while,
+        each slot no thread here waits for, so the processes share the one cap.
         """
         wanted = CallSlot.objects.filter(
             number=WANTED, until__gte=timezone.now() - timedelta(seconds=within)).exists()
