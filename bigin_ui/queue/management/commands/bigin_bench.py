@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -34,7 +35,7 @@ class Command(BaseCommand):
                             help="Requests per page for the one-client medians.")
         parser.add_argument("--loops", type=int, default=3,
                             help="Passes over the mix each concurrent client makes.")
-        parser.add_argument("--web-server", default="2x4", metavar="WORKERSxTHREADS",
+        parser.add_argument("--web-server", default="4x1", metavar="WORKERSxTHREADS",
                             help="With --web: gunicorn's worker processes and threads each.")
         parser.add_argument("--keep", help="With --web: keep the seeded database in this "
                             "directory and reuse it on the next run.")
@@ -133,12 +134,18 @@ class Command(BaseCommand):
             raise CommandError("--web-rows, --clients, --repeat and --loops must be positive")
         workers, _, threads = options["web_server"].partition("x")
         if not (workers.isdigit() and threads.isdigit() and int(workers) and int(threads)):
-            raise CommandError("--web-server is WORKERSxTHREADS, e.g. 2x4")
+            raise CommandError("--web-server is WORKERSxTHREADS, e.g. 4x1")
         self.stdout.write(f"Web pages: gunicorn bigin_ui.wsgi, {workers} workers x {threads} "
                           "threads, loopback only.")
-        bench_web.run_web_benchmark(
-            workers=int(workers), threads=int(threads),
-            mine=options["web_rows"], others=options["web_others"],
-            clients=options["clients"], repeat=options["repeat"], loops=options["loops"],
-            database_url=options["database_url"], out=self.stdout,
-            keep=Path(options["keep"]) if options["keep"] else None)
+        try:
+            bench_web.run_web_benchmark(
+                workers=int(workers), threads=int(threads),
+                mine=options["web_rows"], others=options["web_others"],
+                clients=options["clients"], repeat=options["repeat"], loops=options["loops"],
+                database_url=options["database_url"], out=self.stdout,
+                keep=Path(options["keep"]) if options["keep"] else None)
+        except bench_web.BenchError as exc:
+            raise CommandError(str(exc)) from None
+        except subprocess.CalledProcessError as exc:
+            raise CommandError(f"{' '.join(map(str, exc.cmd[-3:]))} failed "
+                               f"(exit {exc.returncode}).") from None
