@@ -284,12 +284,10 @@ def _control(base: str, path: str, body: dict[str, Any] | None = None) -> dict[s
         return json.loads(response.read() or b"{}")
 
 
-def run_benchmark(*, rows: list[int], latency_ms: int, cap: int, baseline_rows: int,
-                  database_url: str | None, out: Any) -> list[dict[str, Any]]:
-    root = Path(__file__).resolve().parents[2]
-    workdir = Path(tempfile.mkdtemp(prefix="bigin_bench_"))
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/sandbox"
+def bench_env(*, workdir: Path, base: str, database_url: str | None, cap: int,
+              tasks_backend: str) -> dict[str, str]:
+    """The environment of the benchmark's child processes: throw-away databases in
+    ``workdir``, the sandbox at ``base``, and none of the caller's BIGIN_ settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BIGIN_")}
     env.update({
         "DATABASE_URL": database_url or f"sqlite:///{workdir / 'app.sqlite3'}",
@@ -297,12 +295,23 @@ def run_benchmark(*, rows: list[int], latency_ms: int, cap: int, baseline_rows: 
         "SECRET_KEY": "bench-secret", "BIGIN_UI_DATA_DIR": str(workdir),
         "BIGIN_SANDBOX_ENABLED": "1", "BIGIN_SANDBOX_URL": base,
         "BIGIN_SANDBOX_CONTROL_TOKEN": CONTROL_TOKEN,
-        "BIGIN_MAX_CONCURRENCY": str(cap), "TASKS_BACKEND": "immediate",
+        "BIGIN_MAX_CONCURRENCY": str(cap), "TASKS_BACKEND": tasks_backend,
         "BIGIN_SEARCH_LAG_SECONDS": "1", "LOG_LEVEL": "WARNING",
         # The benchmark measures the engine, not the daily allowance (100,000 rows use
         # 10,000 credits, twice the default).
         "BIGIN_DAILY_CREDITS": "1000000000",
     })
+    return env
+
+
+def run_benchmark(*, rows: list[int], latency_ms: int, cap: int, baseline_rows: int,
+                  database_url: str | None, out: Any) -> list[dict[str, Any]]:
+    root = Path(__file__).resolve().parents[2]
+    workdir = Path(tempfile.mkdtemp(prefix="bigin_bench_"))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/sandbox"
+    env = bench_env(workdir=workdir, base=base, database_url=database_url, cap=cap,
+                    tasks_backend="immediate")
     manage = [sys.executable, str(root / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=root)
     subprocess.run([*manage, "migrate", "--database", "sandbox", "-v0"], env=env, check=True,
@@ -507,17 +516,9 @@ def run_workers_benchmark(*, workers: list[int], runs: int, rows: int, latency_m
     workdir = Path(tempfile.mkdtemp(prefix="bigin_bench_workers_"))
     port = free_port()
     base = f"http://127.0.0.1:{port}/sandbox"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BIGIN_")}
-    env.update({
-        "DATABASE_URL": database_url or f"sqlite:///{workdir / 'app.sqlite3'}",
-        "SANDBOX_DATABASE_URL": f"sqlite:///{workdir / 'sandbox.sqlite3'}",
-        "SECRET_KEY": "bench-secret", "BIGIN_UI_DATA_DIR": str(workdir),
-        "BIGIN_SANDBOX_ENABLED": "1", "BIGIN_SANDBOX_URL": base,
-        "BIGIN_SANDBOX_CONTROL_TOKEN": CONTROL_TOKEN,
-        "BIGIN_MAX_CONCURRENCY": str(cap), "TASKS_BACKEND": "database",
-        "BIGIN_SEARCH_LAG_SECONDS": "1", "LOG_LEVEL": "WARNING",
-        "BIGIN_DAILY_CREDITS": "1000000000", "PYTHONUNBUFFERED": "1",
-    })
+    env = bench_env(workdir=workdir, base=base, database_url=database_url, cap=cap,
+                    tasks_backend="database")
+    env["PYTHONUNBUFFERED"] = "1"
     manage = [sys.executable, str(root / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=root)
     subprocess.run([*manage, "migrate", "--database", "sandbox", "-v0"], env=env, check=True,
