@@ -304,6 +304,16 @@ def bench_env(*, workdir: Path, base: str, database_url: str | None, cap: int,
     return env
 
 
+def start_sandbox(*, manage: list[str], env: dict[str, str], root: Path,
+                  port: int) -> subprocess.Popen[bytes]:
+    """Migrate the throw-away databases and start the sandbox on ``port``."""
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=root)
+    subprocess.run([*manage, "migrate", "--database", "sandbox", "-v0"], env=env, check=True,
+                   cwd=root)
+    return subprocess.Popen([*manage, "sandbox_serve", "--port", str(port)], env=env,
+                            cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def run_benchmark(*, rows: list[int], latency_ms: int, cap: int, baseline_rows: int,
                   database_url: str | None, out: Any) -> list[dict[str, Any]]:
     root = Path(__file__).resolve().parents[2]
@@ -313,11 +323,7 @@ def run_benchmark(*, rows: list[int], latency_ms: int, cap: int, baseline_rows: 
     env = bench_env(workdir=workdir, base=base, database_url=database_url, cap=cap,
                     tasks_backend="immediate")
     manage = [sys.executable, str(root / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=root)
-    subprocess.run([*manage, "migrate", "--database", "sandbox", "-v0"], env=env, check=True,
-                   cwd=root)
-    server = subprocess.Popen([*manage, "sandbox_serve", "--port", str(port)], env=env, cwd=root,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = start_sandbox(manage=manage, env=env, root=root, port=port)
     results = []
     try:
         _wait_for(f"{base}/_control/stats")
@@ -520,11 +526,7 @@ def run_workers_benchmark(*, workers: list[int], runs: int, rows: int, latency_m
                     tasks_backend="database")
     env["PYTHONUNBUFFERED"] = "1"
     manage = [sys.executable, str(root / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=root)
-    subprocess.run([*manage, "migrate", "--database", "sandbox", "-v0"], env=env, check=True,
-                   cwd=root)
-    server = subprocess.Popen([*manage, "sandbox_serve", "--port", str(port)], env=env, cwd=root,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = start_sandbox(manage=manage, env=env, root=root, port=port)
     per_owner = split_rows(rows // runs)
     results: list[dict[str, Any]] = []
     try:
