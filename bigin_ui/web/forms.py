@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django import forms
 
 from bigin_ui.bigin.datacenters import DATA_CENTRES
@@ -10,6 +13,58 @@ from bigin_ui.metadata.schema import MODULE_LABELS, MODULES
 from bigin_ui.queue.listing import HELD, RowFilters
 from bigin_ui.queue.models import Row
 from bigin_ui.queue.review import ReviewFilters
+
+
+@dataclass(frozen=True)
+class BarField:
+    """One field of a list's filter bar as plain values, for the template to print.
+
+    Django draws each widget through its own small templates (the widget, its attributes,
+    an include for each): 0.1 ms a field, about 1 ms for a filter bar of eight, as much as
+    the page's 50 rows. The values here are the ones Django's widget would print, worked
+    out by Django's own code (the field's attributes, its errors' aria attributes, the
+    value as the widget formats it); the template escapes them like any other text.
+    """
+
+    name: str
+    label: str
+    id: str
+    tag: str  # "select" or "input"
+    input_type: str  # the <input>'s type ("text", "date", "hidden"); "" for a select
+    value: str | None  # what the <input> shows (None: no value attribute)
+    data: str  # the value as submitted, "" when none (for hidden copies in another form)
+    attrs: list[tuple[str, str | None]]  # further attributes; None: one without a value
+    options: list[tuple[str, str, bool]]  # a select's (value, label, selected)
+    errors: list[str]
+    is_hidden: bool
+
+
+def filter_bar(form: forms.Form) -> list[BarField]:
+    """The form's fields as BarFields, in the form's order."""
+    found = []
+    for bound in form:
+        widget = bound.field.widget
+        extra = bound.build_widget_attrs({}, widget)
+        if bound.auto_id and "id" not in widget.attrs:
+            extra.setdefault("id", bound.auto_id)
+        attrs = widget.build_attrs(widget.attrs, extra)
+        listed = [(str(k), None if v is True else str(v)) for k, v in attrs.items()
+                  if v is not False]
+        raw = bound.value()
+        shown: Any = widget.format_value(raw)
+        options = []
+        if isinstance(widget, forms.Select):
+            chosen = set(shown)
+            options = [(str(v), str(label), str(v) in chosen) for v, label in
+                       bound.field.choices]
+            shown = None
+        found.append(BarField(
+            name=bound.html_name, label=str(bound.label), id=str(attrs.get("id", "")),
+            tag="select" if isinstance(widget, forms.Select) else "input",
+            input_type=getattr(widget, "input_type", "") or "", value=shown,
+            data="" if raw is None else str(raw), attrs=listed, options=options,
+            errors=[str(e) for e in bound.errors], is_hidden=widget.is_hidden))
+    return found
 
 
 class ReviewFilterForm(forms.Form):

@@ -11,7 +11,7 @@ from bigin_ui.queue.counts_cache import remembered
 from bigin_ui.queue.listing import keyset_page, status_counts
 from bigin_ui.queue.models import Row
 from bigin_ui.queue.problems import attach_problems, with_metadata_version
-from bigin_ui.web.forms import RowsFilterForm
+from bigin_ui.web.forms import RowsFilterForm, filter_bar
 from bigin_ui.web.http import HtmxHttpRequest, cursor_args, filter_query
 from bigin_ui.web.permissions import admin_required
 from bigin_ui.web.row_display import prepare_rows
@@ -32,5 +32,6 @@ def all_rows(request: HtmxHttpRequest) -> HttpResponse:
     attach_problems(page.object_list)
     lines = prepare_rows(page.object_list)
     return render(request, "web/all_rows.html", {
-        "filter_form": form, "page": page, "lines": lines, "query": filter_query(request),
+        "filter_form": form, "filter_bar": filter_bar(form), "page": page, "lines": lines,
+        "query": filter_query(request),
     })

@@ -28,7 +28,7 @@ from bigin_ui.queue.review import (
     field_labels,
 )
 from bigin_ui.queue.rows import RowError
-from bigin_ui.web.forms import BulkActionForm, ReviewFilterForm
+from bigin_ui.web.forms import BulkActionForm, ReviewFilterForm, filter_bar
 from bigin_ui.web.http import HtmxHttpRequest, cursor_args, filter_query
 from bigin_ui.web.permissions import admin_required
 from bigin_ui.web.row_display import prepare_rows
@@ -92,7 +92,8 @@ def review(request: HtmxHttpRequest) -> HttpResponse:
     run = SubmissionRun.objects.filter(pk=run_id).first() if run_id.isdigit() else None
     return render(request, "web/review.html", {
         **run_context(run),
-        "filter_form": form, "filters": filters, "groups": groups, "page": page, "lines": lines,
+        "filter_form": form, "filter_bar": filter_bar(form), "filters": filters, "groups": groups,
+        "page": page, "lines": lines,
         "total": total, "status_counts": counts,
         "settable_fields": settable, "query": query,
         "set_field_default": filters.field or cause.get("error_field", ""),
