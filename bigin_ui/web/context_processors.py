@@ -39,20 +39,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from django.utils.functional import SimpleLazyObject
-
-    from bigin_ui.connection.services import active_config
     from bigin_ui.queue import credits
     from bigin_ui.queue.counts_cache import remembered
     from bigin_ui.queue.models import Row
     from bigin_ui.roles import is_admin
-    from bigin_ui.web.links import record_links
+    from bigin_ui.web.links import page_config, page_links
 
-    config = active_config()
+    config = page_config(request)
     urls, modules = nav_links()
     return {
-        # Built on first use only: most pages show no Bigin ID.
-        "bigin_links": SimpleLazyObject(lambda: record_links(config=config)),
+        "bigin_links": page_links(request),
         "nav_urls": urls,
         "nav_modules": modules,
         "nav_is_admin": is_admin(user),

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
+
+from django.utils.functional import SimpleLazyObject
 
 from bigin_ui.connection.services import ConnectionConfig, active_config
 
@@ -64,3 +67,21 @@ def record_links(*, config: ConnectionConfig | None = None) -> RecordLinks:
     zgid = "" if config.is_sandbox else (
         BiginOrg.objects.filter(pk=1).values_list("zgid", flat=True).first() or "")
     return RecordLinks(config=config, zgid=zgid)
+
+
+def page_config(request: Any) -> ConnectionConfig:
+    """The active connection, read once per request (the navigation shows it, the lists
+    link Bigin IDs with it)."""
+    config = getattr(request, "_bigin_config", None)
+    if config is None:
+        config = request._bigin_config = active_config()
+    return config
+
+
+def page_links(request: Any) -> RecordLinks:
+    """The request's Bigin links, built on first use (most pages show no Bigin ID)."""
+    links = getattr(request, "_bigin_links", None)
+    if links is None:
+        links = request._bigin_links = SimpleLazyObject(
+            lambda: record_links(config=page_config(request)))
+    return links

@@ -47,10 +47,13 @@ _STATUS_TEXT = {value: str(label) for value, label in Row.Status.choices}
 _HOLD_TEXT = {value: str(label) for value, label in Row.Hold.choices}
 
 
-def prepare_rows(rows: Iterable[Any]) -> list[dict[str, Any]]:
+def prepare_rows(rows: Iterable[Any], *, links: Any = None) -> list[dict[str, Any]]:
     """Sets on each row: ``detail_url``, ``ref`` (its number), ``display_name``,
     ``status_text``, ``hold_text``, ``module_text``, ``kind_text``, ``entered`` (created, in
-    the current time zone) and ``problem_text``; returns each row's cells as a dict, which is
+    the current time zone), ``problem_text`` and, given the page's Bigin ``links``
+    (web.links.page_links), ``bigin_url`` and ``bigin_exact`` for a row with a Bigin ID (what
+    the bigin_link tag gave the template, at a tenth of its cost); returns each row's cells
+    as a dict, which is
     what the list templates loop over: the template engine reads ``row.x`` from a dict at
     once, while on a model instance it first tries ``row["x"]`` and handles the TypeError,
     for each of the 20 values a row prints (a quarter of a list page's rendering).
@@ -78,6 +81,9 @@ def prepare_rows(rows: Iterable[Any]) -> list[dict[str, Any]]:
         row.entered = f"{moment:%Y-%m-%d %H:%M}"
         problem = getattr(row, "problem", "")
         row.problem_text = wording.connection_problem(problem) if problem else ""
+        link = links.link(row.module, row.bigin_id) if links is not None and row.bigin_id else None
+        row.bigin_url = link.url if link is not None else ""
+        row.bigin_exact = link is not None and link.exact
     return [_cells(row) for row in rows]
 
 
@@ -102,4 +108,5 @@ def _cells(row: Any) -> dict[str, Any]:
         "error_field_label": getattr(row, "error_field_label", ""),
         "problem": getattr(row, "problem", ""), "problem_text": row.problem_text,
         "entered": row.entered, "owner_name": _owner_name(row),
+        "bigin_url": row.bigin_url, "bigin_exact": row.bigin_exact,
     }

@@ -13,6 +13,7 @@ from bigin_ui.queue.models import Row
 from bigin_ui.queue.problems import attach_problems, with_metadata_version
 from bigin_ui.web.forms import RowsFilterForm, filter_bar
 from bigin_ui.web.http import HtmxHttpRequest, cursor_args, filter_query
+from bigin_ui.web.links import page_links
 from bigin_ui.web.permissions import admin_required
 from bigin_ui.web.row_display import prepare_rows
 
@@ -30,7 +31,7 @@ def all_rows(request: HtmxHttpRequest) -> HttpResponse:
     rows = form.filters().apply(Row.objects.all()).prefetch_related("owner")  # see review()
     page = keyset_page(with_metadata_version(rows), **cursor_args(request))
     attach_problems(page.object_list)
-    lines = prepare_rows(page.object_list)
+    lines = prepare_rows(page.object_list, links=page_links(request))
     return render(request, "web/all_rows.html", {
         "filter_form": form, "filter_bar": filter_bar(form), "page": page, "lines": lines,
         "query": filter_query(request),

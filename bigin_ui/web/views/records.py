@@ -32,7 +32,7 @@ from bigin_ui.queue.run_report import describe_run
 from bigin_ui.queue.runs import run_progress, start_run
 from bigin_ui.roles import is_admin
 from bigin_ui.web.http import HtmxHttpRequest, cursor_args, filter_query
-from bigin_ui.web.links import record_links
+from bigin_ui.web.links import page_links, record_links
 from bigin_ui.web.permissions import member_required
 from bigin_ui.web.row_display import prepare_rows
 
@@ -85,7 +85,7 @@ def my_rows(request: HtmxHttpRequest) -> HttpResponse:
         module=module if module in MODULES else "", text=text)
     page = keyset_page(with_metadata_version(filters.apply(mine)), **cursor_args(request))
     attach_problems(page.object_list)
-    lines = prepare_rows(page.object_list)
+    lines = prepare_rows(page.object_list, links=page_links(request))
     # Named by the person alone, the counts skip even their statements' compiling while the
     # rows are unchanged (queue.counts_cache).
     counts, scope = remembered(("my rows counts", request.user.pk), lambda: (
