@@ -112,27 +112,28 @@ def _fts_string(term: str) -> str:
 
 def text_candidates(text: str, *, using: str = "default") -> list[int] | None:
     """Ids of the rows that may match ``text_query(text)`` (a superset), from the indexes;
-    None when they cannot tell: not SQLite, a term shorter than the index's three characters,
-    the index's triggers gone (a later migration that makes SQLite rebuild queue_row drops
-    them), or more than SEARCH_CANDIDATES rows.
+    None when they cannot tell: neither SQLite nor PostgreSQL, a term shorter than the
+    index's three characters, SQLite's index triggers gone (a later migration that makes
+    SQLite rebuild queue_row drops them), or more than SEARCH_CANDIDATES rows.
 
-    The trigram index finds every row whose searched columns contain each term, whatever its
-    case (a superset of LIKE's matches: LIKE folds ASCII letters only); the query the ids go
-    into still says what matches exactly.
+    SQLite's trigram index finds every row whose searched columns contain each term, whatever
+    its case (a superset of LIKE's matches: LIKE folds ASCII letters only). PostgreSQL's
+    (migration 0011) holds each row's searched columns upper-cased, joined into one text, and
+    is asked as Django's ``icontains`` asks each column (``UPPER(…) LIKE UPPER('%…%')``), so
+    a row matching any column matches there too. Either way the query the ids go into still
+    says what matches exactly.
     """
     connection = connections[using]
     text = text.strip()
     terms = {text, text.casefold(), *json_spellings(text)}
-    if connection.vendor != "sqlite" or min(len(t) for t in terms) < 3:
+    if min(len(t) for t in terms) < 3:
         return None
-    missing = (f"SELECT -1 WHERE (SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' "
-               f"AND name IN ({', '.join(['%s'] * len(TEXT_TRIGGERS))})) < "
-               f"{len(TEXT_TRIGGERS)}")
-    statement = (
-        f"SELECT rowid FROM (SELECT rowid FROM {TEXT_TABLE} WHERE {TEXT_TABLE} MATCH %s "
-        f"LIMIT {SEARCH_CANDIDATES + 1}) UNION SELECT id FROM queue_row WHERE bigin_id = %s "
-        f"UNION ALL {missing}")
-    params = (" OR ".join(sorted(_fts_string(t) for t in terms)), text, *TEXT_TRIGGERS)
+    if connection.vendor == "sqlite":
+        statement, params = _sqlite_candidates(terms, text)
+    elif connection.vendor == "postgresql":
+        statement, params = _postgresql_candidates(terms, text, connection)
+    else:
+        return None
 
     def find() -> list[int]:
         with connection.cursor() as cursor:
@@ -140,10 +141,34 @@ def text_candidates(text: str, *, using: str = "default") -> list[int] | None:
             return [pk for (pk,) in cursor.fetchall()]
 
     # Remembered like the counts: the rows version moves with every searched column.
-    ids = remembered(("text_candidates", params), find, using=using)
+    ids = remembered(("text_candidates", statement, params), find, using=using)
     if -1 in ids or len(ids) > SEARCH_CANDIDATES:
         return None
     return ids
+
+
+def _sqlite_candidates(terms: set[str], text: str) -> tuple[str, tuple[str, ...]]:
+    missing = (f"SELECT -1 WHERE (SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' "
+               f"AND name IN ({', '.join(['%s'] * len(TEXT_TRIGGERS))})) < "
+               f"{len(TEXT_TRIGGERS)}")
+    statement = (
+        f"SELECT rowid FROM (SELECT rowid FROM {TEXT_TABLE} WHERE {TEXT_TABLE} MATCH %s "
+        f"LIMIT {SEARCH_CANDIDATES + 1}) UNION SELECT id FROM queue_row WHERE bigin_id = %s "
+        f"UNION ALL {missing}")
+    return statement, (" OR ".join(sorted(_fts_string(t) for t in terms)), text,
+                       *TEXT_TRIGGERS)
+
+
+def _postgresql_candidates(terms: set[str], text: str,
+                           connection) -> tuple[str, tuple[str, ...]]:
+    # The patterns as icontains writes them: LIKE's wildcards in the text escaped.
+    patterns = sorted(f"%{connection.ops.prep_for_like_query(t)}%" for t in terms)
+    where = " OR ".join(["body LIKE UPPER(%s)"] * len(patterns))
+    statement = (
+        f"SELECT id FROM (SELECT id FROM {TEXT_TABLE} WHERE {where} "
+        f"LIMIT {SEARCH_CANDIDATES + 1}) found UNION SELECT id FROM queue_row "
+        "WHERE bigin_id = %s")
+    return statement, (*patterns, text)
 
 
 def text_query(text: str) -> Q:

@@ -163,6 +163,7 @@ def searchable(staff):
     return rows
 
 
+@pytest.mark.postgres
 def test_a_search_finds_through_the_index_exactly_what_it_finds_row_by_row(searchable, staff):
     """The oracle: the text query applied to every row, which is what searches did before
     the index (and still do where it cannot tell)."""
@@ -176,6 +177,7 @@ def test_a_search_finds_through_the_index_exactly_what_it_finds_row_by_row(searc
     assert sum(bool(scope.filter(text_query(t)).exists()) for t in SEARCHES) >= 12
 
 
+@pytest.mark.postgres
 def test_the_index_follows_every_change_of_a_searched_column(searchable, staff):
     from bigin_ui.queue.listing import searched
 
