@@ -294,6 +294,13 @@ class KeysetPage:
 
 
 NEWEST_FIRST = ("-created_at", "-pk")
+# What a list page reads of each row it shows (prepare_rows, attach_problems, the pager):
+# not the claim, lease, UUID or error details, whose conversion alone cost a page 0.1-0.3 ms.
+# A field left out and then read would cost a statement per row
+# (tests/web/test_list_speed.py counts them).
+LISTED_FIELDS = ("module", "owner", "status", "payload", "unique_key", "hold", "hold_reason",
+                 "bigin_id", "error_code", "error_message", "error_field", "last_problem",
+                 "created_at")
 OLDEST_FIRST = ("created_at", "pk")
 
 

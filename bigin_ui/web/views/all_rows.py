@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from bigin_ui.queue.counts_cache import remembered
-from bigin_ui.queue.listing import keyset_page, status_counts
+from bigin_ui.queue.listing import LISTED_FIELDS, keyset_page, status_counts
 from bigin_ui.queue.models import Row
 from bigin_ui.queue.problems import attach_problems, with_metadata_version
 from bigin_ui.web.forms import RowsFilterForm, filter_bar
@@ -29,7 +29,7 @@ def all_rows(request: HtmxHttpRequest) -> HttpResponse:
                           usernames=list(usernames))
     # The owners after filtering: a search may hand back a queryset of its own.
     rows = form.filters().apply(Row.objects.all()).prefetch_related("owner")  # see review()
-    page = keyset_page(with_metadata_version(rows), **cursor_args(request))
+    page = keyset_page(with_metadata_version(rows.only(*LISTED_FIELDS)), **cursor_args(request))
     attach_problems(page.object_list)
     lines = prepare_rows(page.object_list, links=page_links(request))
     return render(request, "web/all_rows.html", {

@@ -19,6 +19,7 @@ from bigin_ui.queue.entry import make_form, row_label
 from bigin_ui.queue.history import row_calls
 from bigin_ui.queue.listing import (
     HELD,
+    LISTED_FIELDS,
     RowFilters,
     bounded_count,
     counts_by,
@@ -83,7 +84,8 @@ def my_rows(request: HtmxHttpRequest) -> HttpResponse:
     filters = RowFilters(
         status=status if status in Row.Status.values or status == HELD else "",
         module=module if module in MODULES else "", text=text)
-    page = keyset_page(with_metadata_version(filters.apply(mine)), **cursor_args(request))
+    page = keyset_page(with_metadata_version(filters.apply(mine).only(*LISTED_FIELDS)),
+                       **cursor_args(request))
     attach_problems(page.object_list)
     lines = prepare_rows(page.object_list, links=page_links(request))
     # Named by the person alone, the counts skip even their statements' compiling while the

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from bigin_ui.metadata.schema import get_schema, schema_at
 from bigin_ui.queue.counts_cache import remembered
 from bigin_ui.queue.exports import csv_lines
-from bigin_ui.queue.listing import bounded_count, keyset_page, status_counts
+from bigin_ui.queue.listing import LISTED_FIELDS, bounded_count, keyset_page, status_counts
 from bigin_ui.queue.models import SubmissionRun
 from bigin_ui.queue.problems import attach_problems
 from bigin_ui.queue.review import (
@@ -63,7 +63,8 @@ def review(request: HtmxHttpRequest) -> HttpResponse:
     # index in order, and a prefetch would cost one more statement per page.
     owner_name = Subquery(get_user_model().objects.filter(pk=OuterRef("owner_id"))
                           .values(get_user_model().USERNAME_FIELD)[:1])
-    page = keyset_page(rows.annotate(owner_name=owner_name), **cursor_args(request))
+    page = keyset_page(rows.only(*LISTED_FIELDS).annotate(owner_name=owner_name),
+                       **cursor_args(request))
     attach_problems(page.object_list)
     # Bigin's error names a field by its API name; the groups above already know the labels.
     labels = field_labels(groups)
