@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -33,6 +36,7 @@ from bigin_ui.web.http import HtmxHttpRequest, cursor_args, filter_query
 from bigin_ui.web.permissions import admin_required
 from bigin_ui.web.row_display import prepare_rows
 from bigin_ui.web.views.records import run_context
+from bigin_ui.web.wording import module_label
 
 MAX_GROUP_ACTION = 5000
 
@@ -66,6 +70,13 @@ def review(request: HtmxHttpRequest) -> HttpResponse:
     page = keyset_page(rows.only(*LISTED_FIELDS).annotate(owner_name=owner_name),
                        **cursor_args(request))
     attach_problems(page.object_list)
+    # What each group's line prints, worked out here (on copies: the groups are remembered):
+    # in the template, comparing each group with the page's cause (an attribute of the
+    # filters) and three filters cost eight groups 0.7 ms.
+    groups = [{**group, "active": filters.cause == group["key"],
+               "cause_param": quote(group["key"], safe="/"),  # as the urlencode filter
+               "rows_text": f"{group['n']} row{pluralize(group['n'])}",
+               "module_text": module_label(group["module"])} for group in groups]
     # Bigin's error names a field by its API name; the groups above already know the labels.
     labels = field_labels(groups)
     for row in page.object_list:
