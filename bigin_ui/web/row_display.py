@@ -106,6 +106,10 @@ def _cells(row: Any) -> dict[str, Any]:
         "error_code": row.error_code, "error_message": row.error_message,
         "error_field": row.error_field,
         "error_field_label": getattr(row, "error_field_label", ""),
+        # Bigin's message, else its code; the field by its label, else its API name (as the
+        # templates' default filters printed them).
+        "error_text": row.error_message or row.error_code,
+        "error_on": getattr(row, "error_field_label", "") or row.error_field,
         "problem": getattr(row, "problem", ""), "problem_text": row.problem_text,
         "entered": row.entered, "owner_name": _owner_name(row),
         "bigin_url": row.bigin_url, "bigin_exact": row.bigin_exact,

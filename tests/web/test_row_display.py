@@ -61,3 +61,18 @@ def test_prepared_rows_carry_the_cells_as_plain_text(settings):
     assert cells["display_name"] == row.display_name and cells["entered"] == row.entered
     assert cells["problem"] == row.problem and cells["owner_name"] == ""
     assert cells["error_field_label"] == "" and cells["ref"] == "7"
+
+
+@pytest.mark.parametrize(("message", "label", "text", "on"), [
+    ("Bad value", "E-mail", "Bad value", "E-mail"),
+    ("", "", "INVALID_DATA", "Email"),  # the code and the API name when nothing better
+])
+def test_bigins_error_reads_as_the_default_filters_printed_it(message, label, text, on):
+    row = Row(pk=3, module="Contacts", status=Row.Status.FAILED, error_code="INVALID_DATA",
+              error_message=message, error_field="Email", created_at=timezone.now())
+    row.error_field_label = label
+    [cells] = prepare_rows([row])
+    old = Template("{{ r.error_message|default:r.error_code }}|"
+                   "{{ r.error_field_label|default:r.error_field }}")
+    assert old.render(Context({"r": row})) == f"{cells['error_text']}|{cells['error_on']}"
+    assert (cells["error_text"], cells["error_on"]) == (text, on)
