@@ -7,7 +7,7 @@ import math
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db import connections, router
 from django.utils import timezone
 
 from bigin_ui.queue.models import Attempt
@@ -19,7 +19,18 @@ def write_cost(records: int) -> int:
 
 def used_last_24h() -> int:
     since = timezone.now() - timedelta(hours=24)
-    total = Attempt.objects.filter(started_at__gte=since).aggregate(total=Sum("credits"))["total"]
+    # The statement the ORM's aggregate() wrote, written once: every page's navigation shows
+    # the figure, and building it through aggregate() cost a page 0.3 ms, several times the
+    # statement itself.
+    connection = connections[router.db_for_read(Attempt)]
+    quote = connection.ops.quote_name
+    meta = Attempt._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT SUM({quote(meta.get_field('credits').column)}) FROM {quote(meta.db_table)} "
+            f"WHERE {quote(meta.get_field('started_at').column)} >= %s",
+            [connection.ops.adapt_datetimefield_value(since)])
+        (total,) = cursor.fetchone()
     return int(total or 0)
 
 
