@@ -52,6 +52,7 @@ from bigin_ui.queue.recover import (
     release_stale_runs,
     wait_for_orphans,
 )
+from bigin_ui.queue.runs import queue_scope, take_rest
 from bigin_ui.queue.send import backoff_delay, hold_existing, send_batch, write
 from bigin_ui.queue.settle import apply_results, finish_run, mark_waiting, settle_leftovers
 
@@ -98,14 +99,17 @@ def send_all(ctx: RunContext) -> None:
     # call, at the end of every module), unless rows of the run wait for others: a batch
     # that settles may free them.
     empty: set[str] = set()
-    waits = Row.depends_on.through.objects.filter(from_row__run=ctx.run).exists()
+    # Modules whose part of the queue had nothing sendable for a run still feeding.
+    drained: set[str] = set()
+    waits = rows_wait(ctx.run)
     with ThreadPoolExecutor(max_workers=depth, thread_name_prefix="bigin-send") as pool:
         in_flight: set[Future[None]] = set()
         while True:
             while len(in_flight) < depth and not ctx.stopped and not ctx.leaving:
                 open_modules = tuple(m for level in LEVELS[: reach + 1] for m in level
                                      if m not in empty)
-                batch = claim_batch(ctx.run, open_modules, limit=limit, empty=empty)
+                batch = claim_batch(ctx.run, open_modules, limit=limit, empty=empty,
+                                    drained=drained)
                 if batch is None:
                     if reach + 1 < len(LEVELS):
                         reach += 1
@@ -124,15 +128,34 @@ def send_all(ctx: RunContext) -> None:
                     time.sleep(OTHERS_POLL_SECONDS)
                     if waits:
                         empty.clear()  # the others' batches may have freed rows waiting
+                        drained.clear()
+                    continue
+                # Nothing more is sendable from the queue: what is left of the run's scope
+                # there (rows waiting for a parent not created) becomes the run's, for the
+                # rest of the engine (waiting, rounds, the summary) to see.
+                if (ctx.run.feed is not None and not ctx.stopped and not ctx.leaving
+                        and take_rest(ctx.run)):
+                    empty.clear()
+                    waits = rows_wait(ctx.run)
                     continue
                 close_pool_connections(pool, depth)
                 return
             done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
             if waits:
                 empty.clear()
+                drained.clear()
             for future in done:
                 if future.exception() is not None:
                     log.error("A batch failed: %s", future.exception())
+
+
+def rows_wait(run: SubmissionRun) -> bool:
+    """Whether rows of the run (or of its scope in the queue) refer to other rows: then a
+    settled batch may make more rows sendable, and modules found empty are asked again."""
+    through = Row.depends_on.through.objects
+    if through.filter(from_row__run=run).exists():
+        return True
+    return run.feed is not None and through.filter(from_row__in=queue_scope(run)).exists()
 
 
 def close_pool_connections(pool: ThreadPoolExecutor, size: int) -> None:

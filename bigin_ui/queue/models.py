@@ -43,6 +43,12 @@ class SubmissionRun(models.Model):
     # the run (credits, token, refusal) asks the others to stop through stop_requested.
     open_to_helpers = models.BooleanField(default=True)
     stop_requested = models.TextField(blank=True)
+    # The part of the queue the run takes its rows from as it claims them, instead of marking
+    # every row as the run's when it starts (an UPDATE of each row before the first call:
+    # 5 s at 100,000 rows on PostgreSQL): {"owner": pk or None, "module": name or "",
+    # "upto": the last row id when the run started}. None once every row of it is marked as
+    # the run's (queue.runs.take_rest), or for a run of given rows, marked at once.
+    feed = models.JSONField(null=True, blank=True)
 
     rows_total = models.PositiveIntegerField(default=0)
     rows_sent = models.PositiveIntegerField(default=0)

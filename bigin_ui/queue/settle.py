@@ -176,6 +176,8 @@ def finish_run(run: SubmissionRun, stop_reason: str) -> None:
         message += " Rows back in the queue say why on their page; submit again to send them."
     SubmissionRun.objects.filter(pk=run.pk).update(
         status=SubmissionRun.Status.STOPPED if stop_reason else SubmissionRun.Status.FINISHED,
+        # Rows of its scope it never took stay in the queue ("back in the queue unsent").
+        feed=None,
         finished_at=timezone.now(),
         heartbeat_at=timezone.now(),
         message=message,
