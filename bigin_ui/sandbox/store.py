@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connections, transaction
+from django.db.models import CharField, F, ForeignKey, Model
 from django.utils import timezone
 
 from bigin_ui.sandbox import criteria, seed_data
@@ -399,10 +399,12 @@ def _insert_batch(schema: ModuleSchema, results: list[Any], ids: list[str], user
             if not is_empty(record.data.get(name)):
                 taken[(name, fold(record.data[name]))] = record  # later copies in this request
         new.append((index, record))
-    Record.objects.bulk_create([record for _, record in new])
-    UniqueValue.objects.bulk_create([
-        UniqueValue(module=schema.module, field=name, value=fold(record.data[name]),
-                    record=record)
+    _insert_rows(Record, ["record_id", "module", "data", "owner_id", "created_by_id",
+                          "modified_by_id", "created_at", "modified_at"],
+                 [(r.record_id, r.module, r.data, r.owner_id, r.created_by_id, r.modified_by_id,
+                   r.created_at, r.modified_at) for _, r in new])
+    _insert_rows(UniqueValue, ["module", "field", "value", "record"], [
+        (schema.module, name, fold(record.data[name]), record.record_id)
         for _, record in new for name in schema.unique_fields
         if not is_empty(record.data.get(name))
     ])
@@ -412,6 +414,41 @@ def _insert_batch(schema: ModuleSchema, results: list[Any], ids: list[str], user
         outcome.items[index] = success_item(record)
         outcome.created += 1
     return outcome
+
+
+def _insert_rows(model: type[Model], names: list[str], lines: list[tuple[Any, ...]]) -> None:
+    """One multi-row INSERT, as bulk_create would send it, without building a model instance
+    and preparing every value through its field per record: that was 40 % of the sandbox's
+    CPU for an Add Records call. Only the JSON and the datetimes need preparing, and the
+    datetimes of a batch are one object."""
+    if not lines:
+        return
+    connection = connections[DB]
+    fields = [model._meta.get_field(name) for name in names]
+    plain = [isinstance(f, (CharField, ForeignKey)) for f in fields]
+    memo: dict[int, Any] = {}
+    params: list[Any] = []
+    for line in lines:
+        for field, as_given, value in zip(fields, plain, line, strict=True):
+            if as_given or value is None:
+                params.append(value)
+            elif isinstance(value, datetime):
+                if id(value) not in memo:
+                    memo[id(value)] = field.get_db_prep_save(value, connection)
+                params.append(memo[id(value)])
+            else:
+                params.append(field.get_db_prep_save(value, connection))
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)  # type: ignore[union-attr]
+    group = f"({', '.join(['%s'] * len(fields))})"
+    # SQLite takes at most 32,766 parameters a statement; a call has at most 100 records.
+    per_statement = max(1, 30_000 // len(fields))
+    with connection.cursor() as cursor:
+        for start in range(0, len(lines), per_statement):
+            count = min(per_statement, len(lines) - start)
+            cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
+                           + ", ".join([group] * count),
+                           params[start * len(fields):(start + count) * len(fields)])
 
 
 def _insert_one(schema: ModuleSchema, raw: Any, index: int, record_id: str,

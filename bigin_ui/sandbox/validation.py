@@ -21,7 +21,6 @@ from bigin_ui.sandbox.schema import (
     ModuleSchema,
     default_team_pipeline,
     team_pipeline,
-    writable,
 )
 
 MESSAGES = {
@@ -339,10 +338,8 @@ def validate_record(
     def path(api_name: str) -> str:
         return f"$.data[{index}].{api_name}"
 
-    for meta in schema.fields:
+    for meta in schema.mandatory_writable:
         name = meta["api_name"]
-        if not schema.is_mandatory(name) or not writable(meta):
-            continue
         # An update may leave a mandatory field out, but never blank it.
         skipped_by_update = existing is not None and name not in raw
         if is_empty(raw.get(name)) and not skipped_by_update:
@@ -364,9 +361,9 @@ def validate_record(
     )
     if schema.module == "Pipelines":
         ctx.team_pipeline = _record_team_pipeline(raw, existing)
-    for meta in schema.fields:
+    for meta in schema.writable_fields:
         name = meta["api_name"]
-        if name not in raw or not writable(meta):
+        if name not in raw:
             continue
         value = raw[name]
         if is_empty(value):
