@@ -6,7 +6,6 @@ the process holding it dies, so a killed worker cannot shrink the pool for good.
 
 from __future__ import annotations
 
-import queue
 import random
 import threading
 import time
@@ -74,6 +73,10 @@ def _local_gate() -> threading.BoundedSemaphore:
 
 
 SHARE_CHECK_SECONDS = 0.5
+# How long a pool that gave a slot back for another process leaves it to that process: more
+# than the longest gap between two looks of a waiting pool (poll_gap), so the process that
+# asked takes it, not this one's next thread.
+SHARE_HOLD_OFF = 0.03
 # A CallSlot number no real slot uses: its ``until`` is when a process last found every slot
 # taken (SlotPool._want).
 WANTED = 10_001
@@ -117,18 +120,30 @@ class SlotPool:
     critical path between calls; the pool takes a slot the first time it needs one and keeps
     it until ``close()``, renewing its lease meanwhile (see ``renew``). Other processes still
     see the slots as taken, so the cap holds across processes.
+
+    While another process waits for a slot (``share_if_wanted``), every slot goes back to the
+    database after its call, whether or not threads here wait for one, and this pool's own
+    threads leave it alone for a moment (``SHARE_HOLD_OFF``): the other process's run gets its
+    share of the cap instead of waiting for this one to finish.
+
+    All the bookkeeping (slots held, slots idle, threads waiting) is under one condition
+    variable. The hand-off used to be a ``queue.SimpleQueue`` read with a timeout, which on
+    Python 3.12 and older can block for ever: a waiter woken by a put whose item a sibling
+    took first, once its timeout has passed, waits again with no limit. While slots were
+    handed from thread to thread the next put woke it, but with every slot going back to the
+    database no put came, and two workers under a cap of 2 stalled (tests/queue/test_slots.py
+    shows it).
     """
 
     def __init__(self, *, lease: float) -> None:
         self.lease = lease
         self.holder = uuid.uuid4().hex
-        self.free: queue.SimpleQueue[int] = queue.SimpleQueue()
-        self.held: list[int] = []
-        self.lock = threading.Lock()
-        # Another process waited for a slot: until then, a slot no thread here is waiting
-        # for goes back to the database instead of idling in this pool (see share_if_wanted).
+        self.cond = threading.Condition(threading.Lock())
+        self.held: set[int] = set()  # slots the database says are ours
+        self.idle: list[int] = []  # of those, the ones no call uses now
+        self.polling = False  # a thread of this pool is looking at the database
+        # Another process wanted a slot: until then, each slot goes back to the database.
         self.sharing_until = 0.0
-        self.waiting = 0
         self.wanted_at = 0.0
         self.next_poll = 0.0
         self.poll_gap = 0.0
@@ -151,57 +166,63 @@ class SlotPool:
             # no statement for it.
             self.next_share_check = now + SHARE_CHECK_SECONDS
             self.share_if_wanted(within=2 * SHARE_CHECK_SECONDS)
-        with self.lock:
-            # While others wait, a slot no thread here waits for goes back to the database.
-            # (Giving back every slot, waiters here or not, made two workers under a cap of
-            # 2 stall now and then in tests/queue/test_workers.py; left for later.)
-            release_it = now < self.sharing_until and not self.waiting
-            if release_it:
-                self.held.remove(number)
-        if release_it:
-            release(number, self.holder)
-        else:
-            self.free.put(number)
+        with self.cond:
+            if now >= self.sharing_until:
+                self.idle.append(number)
+                self.cond.notify()
+                return
+        self._return([number])
+
+    def _return(self, numbers: list[int]) -> None:
+        """Give slots back to the database. They stay counted as held until the database has
+        them, so no thread here looks for a slot in between, finds none, and asks the other
+        processes to share; and this pool's threads then wait SHARE_HOLD_OFF before taking
+        one, so a process that asked for a slot gets it."""
+        try:
+            for number in numbers:
+                release(number, self.holder)
+        finally:
+            with self.cond:
+                self.held.difference_update(numbers)
+                self.next_poll = max(self.next_poll, time.monotonic() + SHARE_HOLD_OFF)
+                self.cond.notify_all()
 
     def _take(self, wait: float) -> int:
         deadline = time.monotonic() + wait
-        delay = 0.002
-        with self.lock:
-            self.waiting += 1
-        try:
-            return self._wait_for_one(deadline, delay)
-        finally:
-            with self.lock:
-                self.waiting -= 1
-
-    def _wait_for_one(self, deadline: float, delay: float) -> int:
         while True:
-            try:
-                return self.free.get_nowait()
-            except queue.Empty:
-                pass
-            with self.lock:
-                missed = False
+            with self.cond:
+                if self.idle:
+                    return self.idle.pop()
+                now = time.monotonic()
                 # One look at the database per pool per backoff step, whatever the number of
                 # threads waiting: with several workers sharing the cap, every waiting thread
                 # polling on its own made hundreds of queries a second for nothing.
-                if (len(self.held) < settings.BIGIN_MAX_CONCURRENCY
-                        and time.monotonic() >= self.next_poll):
-                    number = try_acquire(self.holder, self.lease)
-                    if number is not None:
-                        self.held.append(number)
-                        self.poll_gap = 0.0
-                        return number
-                    missed = True
-                    self.poll_gap = min(max(self.poll_gap * 2, 0.002), 0.02)
-                    self.next_poll = time.monotonic() + self.poll_gap
-            if missed:
-                self._want()
+                all_held = len(self.held) >= settings.BIGIN_MAX_CONCURRENCY
+                if all_held or self.polling or now < self.next_poll:
+                    if now > deadline:
+                        raise NoFreeSlot("No free slot for a Bigin call")
+                    # Woken by a sibling's hand-off, a slot given back or the end of a
+                    # sibling's look at the database; else when the next look is due.
+                    pause = 0.05 if all_held or self.polling else self.next_poll - now
+                    self.cond.wait(max(min(pause, deadline - now), 0.001))
+                    continue
+                self.polling = True
+            number = None
             try:
-                # Wait for a sibling to hand one back, then look at the database again.
-                return self.free.get(timeout=delay + random.random() * delay)  # noqa: S311
-            except queue.Empty:
-                delay = min(delay * 2, 0.05)
+                number = try_acquire(self.holder, self.lease)
+            finally:
+                with self.cond:
+                    self.polling = False
+                    if number is not None:
+                        self.held.add(number)
+                        self.poll_gap = 0.0
+                    else:
+                        self.poll_gap = min(max(self.poll_gap * 2, 0.002), 0.02)
+                        self.next_poll = time.monotonic() + self.poll_gap
+                    self.cond.notify()  # another waiter may poll now
+            if number is not None:
+                return number
+            self._want()
             if time.monotonic() > deadline:
                 raise NoFreeSlot("No free slot for a Bigin call")
 
@@ -221,24 +242,17 @@ class SlotPool:
         call but would starve another process's run (or a helper of the same run,
         queue/share.py) while this one holds every slot. When some process wanted a slot in
         the last ``within`` seconds, this pool gives back the slots idle now and, for a while,
-        each slot no thread here waits for, so the processes share the one cap.
+        each slot as its call ends, so the processes share the one cap.
         """
         wanted = CallSlot.objects.filter(
             number=WANTED, until__gte=timezone.now() - timedelta(seconds=within)).exists()
         if not wanted:
             return False
-        self.sharing_until = time.monotonic() + 2 * within
-        idle = []
-        while True:
-            try:
-                idle.append(self.free.get_nowait())
-            except queue.Empty:
-                break
-        with self.lock:
-            for number in idle:
-                self.held.remove(number)
-        for number in idle:
-            release(number, self.holder)
+        with self.cond:
+            self.sharing_until = time.monotonic() + 2 * within
+            idle, self.idle = self.idle, []
+        if idle:
+            self._return(idle)
         return True
 
     def renew(self) -> None:
@@ -248,12 +262,8 @@ class SlotPool:
             )
 
     def close(self) -> None:
-        with self.lock:
+        with self.cond:
             if self.held:
                 CallSlot.objects.filter(holder=self.holder).update(holder="", until=None)
-            self.held = []
-        while True:
-            try:
-                self.free.get_nowait()
-            except queue.Empty:
-                break
+            self.held = set()
+            self.idle = []
