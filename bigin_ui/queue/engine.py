@@ -102,6 +102,7 @@ def send_all(ctx: RunContext) -> None:
     # Modules whose part of the queue had nothing sendable for a run still feeding.
     drained: set[str] = set()
     waits = rows_wait(ctx.run)
+    others_seen = False  # another participant had rows in flight at the last look
     with ThreadPoolExecutor(max_workers=depth, thread_name_prefix="bigin-send") as pool:
         in_flight: set[Future[None]] = set()
         while True:
@@ -123,13 +124,24 @@ def send_all(ctx: RunContext) -> None:
                     break
                 in_flight.add(pool.submit(send_batch, ctx, batch))
             if not in_flight:
-                if (not ctx.stopped and not ctx.leaving and share.others_in_flight(ctx)
+                if (not ctx.stopped and not ctx.leaving
                         and (not ctx.helper or share.door_open(ctx.run.pk))):
-                    time.sleep(OTHERS_POLL_SECONDS)
-                    if waits:
-                        empty.clear()  # the others' batches may have freed rows waiting
+                    if share.others_in_flight(ctx):
+                        others_seen = True
+                        time.sleep(OTHERS_POLL_SECONDS)
+                        if waits:
+                            empty.clear()  # the others' batches may have freed rows waiting
+                            drained.clear()
+                        continue
+                    if others_seen:
+                        # The others settled between this participant's last claim and
+                        # that look: what they settled (a parent created, rows given back)
+                        # may be sendable now, so claim once more before leaving. Leaving
+                        # here left a helper's child rows to the driver's next round.
+                        others_seen = False
+                        empty.clear()
                         drained.clear()
-                    continue
+                        continue
                 # Nothing more is sendable from the queue: what is left of the run's scope
                 # there (rows waiting for a parent not created) becomes the run's, for the
                 # rest of the engine (waiting, rounds, the summary) to see.

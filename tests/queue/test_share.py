@@ -83,6 +83,36 @@ def test_a_helper_waits_for_a_parent_another_worker_is_sending_then_sends_its_ch
     assert child.status == Row.Status.CREATED and child.send_count == 1
 
 
+def test_a_helper_whose_other_worker_settles_just_after_its_claim_claims_once_more(
+        synced, staff, monkeypatch, transactional_db):
+    """The other worker creates the parent between this helper's claim (nothing sendable yet)
+    and its look at the rows others have in flight (none now): the child became sendable in
+    between, and the helper used to leave without it."""
+    from bigin_ui.queue import share
+
+    parent = create_row(module="Accounts", owner=staff, payload={"Account_Name": "Parent Co"})
+    child = create_row(module="Contacts", owner=staff,
+                       payload={"Last_Name": "Child", "Account_Name": {"$row": parent.pk}})
+    run = running_run(staff, [parent, child])
+    Row.objects.filter(pk=parent.pk).update(status=Row.Status.SENDING, claim="o" * 32,
+                                            lease_until=timezone.now() + timedelta(minutes=1))
+    existing = synced.records("Accounts")[0]["id"]
+    looks = []
+    real = share.others_in_flight
+
+    def others_in_flight(ctx):
+        looks.append(1)
+        if len(looks) == 2:  # just after the helper's second claim found nothing
+            Row.objects.filter(pk=parent.pk).update(status=Row.Status.CREATED,
+                                                    bigin_id=existing)
+        return real(ctx)
+
+    monkeypatch.setattr(share, "others_in_flight", others_in_flight)
+    assert join_run(run_id=run.pk) == 1
+    child.refresh_from_db()
+    assert child.status == Row.Status.CREATED and child.send_count == 1
+
+
 def test_a_helper_does_not_join_a_run_closed_to_helpers(synced, staff):
     rows = contacts(staff, 3, "closed")
     run = running_run(staff, rows)
