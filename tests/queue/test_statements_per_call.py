@@ -61,11 +61,18 @@ def marginal_per_call(staff, per_call: int) -> tuple[float, str]:
 
 @pytest.fixture
 def steady(settings, monkeypatch):
-    """One call slot (so a run takes exactly one, once) and no time-based writes of the run's
-    counters within the test (they ride on the heartbeat and the run's end instead)."""
+    """One call slot (so a run takes exactly one, once) and no time-based statements within
+    the test: the run's counters ride on the heartbeat and the run's end instead, and the
+    call slots' look for another worker waiting (twice a second as calls end, and with each
+    heartbeat, however many calls) is left out, or a slower run (a loaded machine, 100-row
+    calls) counted one more look than a quicker one and the per-call figures differed by a
+    fraction."""
+    from bigin_ui.queue.slots import SlotPool
+
     settings.BIGIN_MAX_CONCURRENCY = 1
     CallSlot.objects.create(number=0)  # made once per install, by the first run otherwise
     monkeypatch.setattr(RunTally, "EVERY", 3600.0)
+    monkeypatch.setattr(SlotPool, "share_if_wanted", lambda self, *, within: False)
 
 
 def test_a_100_row_call_costs_at_most_six_statements(synced, staff, steady, settings):
