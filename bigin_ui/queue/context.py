@@ -120,6 +120,7 @@ class RunContext:
     # and finish what it holds, without stopping the run for the others.
     helper: bool = False
     leaving: bool = False
+    next_queue_look: float = 0.0  # when a helper next looks for a queued run (queue/share.py)
     tally: RunTally = field(default_factory=RunTally)
 
     def stop(self, reason: str) -> None:

@@ -106,7 +106,8 @@ def send_all(ctx: RunContext) -> None:
     with ThreadPoolExecutor(max_workers=depth, thread_name_prefix="bigin-send") as pool:
         in_flight: set[Future[None]] = set()
         while True:
-            while len(in_flight) < depth and not ctx.stopped and not ctx.leaving:
+            while (len(in_flight) < depth and not ctx.stopped
+                   and not share.leave_for_a_queued_run(ctx)):
                 open_modules = tuple(m for level in LEVELS[: reach + 1] for m in level
                                      if m not in empty)
                 batch = claim_batch(ctx.run, open_modules, limit=limit, empty=empty,

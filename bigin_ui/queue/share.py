@@ -41,8 +41,14 @@ log = logging.getLogger(__name__)
 # worker taking the driver's task and its claim_run, not a real wait.
 JOIN_WAIT_SECONDS = 10.0
 # A queued run waiting this long for a worker makes helpers leave theirs: a helper is extra
-# throughput for one run, not a reason for another person's submit to wait.
-QUEUED_TOO_LONG = timedelta(seconds=3)
+# throughput for one run, not a reason for another person's submit to wait. A free worker
+# takes a queued task within its poll interval (one second by default), so a run queued
+# longer than this has none.
+QUEUED_TOO_LONG = timedelta(seconds=1.5)
+# How often a helper looks for such a run while it sends, besides its heartbeat: with the
+# heartbeat's five seconds on top of QUEUED_TOO_LONG, the second of two runs started together
+# waited for most of the first (its would-be worker was helping the first).
+QUEUED_LOOK_SECONDS = 0.5
 
 
 def door_open(run_id: int) -> bool:
@@ -96,10 +102,29 @@ def look_at_run(ctx: RunContext) -> None:
     if (state["stop_requested"] or not state["open_to_helpers"]
             or state["status"] != SubmissionRun.Status.RUNNING):
         ctx.leaving = True
-    elif SubmissionRun.objects.filter(status=SubmissionRun.Status.QUEUED,
-                                      created_at__lt=timezone.now() - QUEUED_TOO_LONG).exists():
+    elif run_waiting_for_a_worker():
         log.info("Helper of run %s leaves it for a queued run", ctx.run.pk)
         ctx.leaving = True
+
+
+def run_waiting_for_a_worker() -> bool:
+    return SubmissionRun.objects.filter(status=SubmissionRun.Status.QUEUED,
+                                        created_at__lt=timezone.now() - QUEUED_TOO_LONG).exists()
+
+
+def leave_for_a_queued_run(ctx: RunContext) -> bool:
+    """A helper, sending, looks twice a second for a run waiting for a worker, and leaves its
+    run for it (``ctx.leaving``): one statement per look, none for a driver."""
+    if not ctx.helper or ctx.leaving:
+        return ctx.leaving
+    now = time.monotonic()
+    if now < ctx.next_queue_look:
+        return False
+    ctx.next_queue_look = now + QUEUED_LOOK_SECONDS
+    if run_waiting_for_a_worker():
+        log.info("Helper of run %s leaves it for a queued run", ctx.run.pk)
+        ctx.leaving = True
+    return ctx.leaving
 
 
 def join_run(*, run_id: int, task_id: str = "", client: BiginClient | None = None) -> int:

@@ -175,6 +175,23 @@ def test_a_helper_leaves_its_run_for_a_run_waiting_for_a_worker(staff):
     assert helper.leaving
 
 
+def test_a_sending_helper_looks_for_a_queued_run_between_its_heartbeats(staff):
+    """Twice a second, not only with the five-second heartbeat; a driver never leaves."""
+    from bigin_ui.queue.share import leave_for_a_queued_run
+
+    run = running_run(staff, [])
+    helper = RunContext(run=run, client=None, started_by="test", helper=True)
+    driver = RunContext(run=run, client=None, started_by="test")
+    assert not leave_for_a_queued_run(helper)
+    SubmissionRun.objects.create(created_by=staff, status=SubmissionRun.Status.QUEUED)
+    SubmissionRun.objects.filter(status=SubmissionRun.Status.QUEUED).update(
+        created_at=timezone.now() - timedelta(seconds=2))
+    assert not leave_for_a_queued_run(helper)  # looked a moment ago
+    helper.next_queue_look = 0.0
+    assert leave_for_a_queued_run(helper) and helper.leaving
+    assert not leave_for_a_queued_run(driver) and not driver.leaving
+
+
 def test_helpers_are_queued_only_for_runs_with_more_than_one_batch(staff, settings):
     from bigin_ui.queue import tasks
 
