@@ -6,6 +6,7 @@ the process holding it dies, so a killed worker cannot shrink the pool for good.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -15,11 +16,13 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from bigin_ui.queue.models import CallSlot
+
+log = logging.getLogger(__name__)
 
 
 def _ensure_slots(count: int) -> None:
@@ -165,7 +168,14 @@ class SlotPool:
             # second run). Not before the pool is half a second old, so a short submit pays
             # no statement for it.
             self.next_share_check = now + SHARE_CHECK_SECONDS
-            self.share_if_wanted(within=2 * SHARE_CHECK_SECONDS)
+            try:
+                self.share_if_wanted(within=2 * SHARE_CHECK_SECONDS)
+            except DatabaseError:
+                # The call is over and its answer is in hand: a failed look (a locked
+                # database) must neither replace that answer with an error nor keep the slot
+                # from the pool's next call. The next call's end looks again.
+                log.warning("Could not look for workers waiting for a call slot",
+                            exc_info=True)
         with self.cond:
             if now >= self.sharing_until:
                 self.idle.append(number)
@@ -178,12 +188,20 @@ class SlotPool:
         them, so no thread here looks for a slot in between, finds none, and asks the other
         processes to share; and this pool's threads then wait SHARE_HOLD_OFF before taking
         one, so a process that asked for a slot gets it."""
+        released: list[int] = []
         try:
             for number in numbers:
                 release(number, self.holder)
+                released.append(number)
+        except DatabaseError:
+            # Still ours in the database (and renewed with the others): kept as idle, used by
+            # the next call and given back after it, rather than lost to every worker until
+            # its lease lapses, and never an error out of a call Bigin has answered.
+            log.warning("Could not give call slots back; keeping them", exc_info=True)
         finally:
             with self.cond:
-                self.held.difference_update(numbers)
+                self.held.difference_update(released)
+                self.idle.extend(n for n in numbers if n not in released)
                 self.next_poll = max(self.next_poll, time.monotonic() + SHARE_HOLD_OFF)
                 self.cond.notify_all()
 
