@@ -12,6 +12,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import resource
 import secrets
 import shutil
@@ -304,12 +305,30 @@ def bench_env(*, workdir: Path, base: str, database_url: str | None, cap: int,
     return env
 
 
+def _last_error(stderr: str, returncode: int) -> str:
+    """The message of the last exception a child printed (``SomeError: why``)."""
+    found = re.findall(r"^[\w.]*(?:Error|Exception): (.+)$", stderr, flags=re.MULTILINE)
+    if found:
+        return found[-1].strip()
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    return lines[-1] if lines else f"exit status {returncode}"
+
+
+class BenchError(Exception):
+    """A step before the measurements failed; the command prints it as an error line."""
+
+
 def start_sandbox(*, manage: list[str], env: dict[str, str], root: Path,
                   port: int) -> subprocess.Popen[bytes]:
     """Migrate the throw-away databases and start the sandbox on ``port``."""
-    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=root)
-    subprocess.run([*manage, "migrate", "--database", "sandbox", "-v0"], env=env, check=True,
-                   cwd=root)
+    for extra in ([], ["--database", "sandbox"]):
+        done = subprocess.run([*manage, "migrate", *extra, "-v0"], env=env, cwd=root,
+                              stderr=subprocess.PIPE, text=True)
+        if done.returncode:
+            # The child's last line says why (a database that does not exist, say); its
+            # traceback is no help to the person who typed the command.
+            raise BenchError("migrating the benchmark's database failed: "
+                             + _last_error(done.stderr, done.returncode))
     return subprocess.Popen([*manage, "sandbox_serve", "--port", str(port)], env=env,
                             cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

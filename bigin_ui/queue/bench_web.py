@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bigin_ui.queue.bench import _process_cpu, free_port
+from bigin_ui.queue.bench import BenchError, _process_cpu, free_port
 
 # Status mix of the seeded rows, per 100: mostly sent, a few of every kind an admin sees.
 STATUS_MIX: tuple[tuple[str, str, int], ...] = (
@@ -41,10 +41,6 @@ MODULES = ("Contacts", "Accounts", "Products", "Calls")
 OTHER_OWNERS = 4
 RUN_ROWS = 5000
 SEARCH_TERM = "Bench 4242"
-
-
-class BenchError(Exception):
-    """A step before the measurements failed; the command prints it as an error line."""
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,14 @@ class Command(BaseCommand):
                             help="(internal)")
 
     def handle(self, *args, **options):
+        from bigin_ui.queue.bench import BenchError
+
+        try:
+            self._dispatch(options)
+        except BenchError as exc:
+            raise CommandError(str(exc)) from None
+
+    def _dispatch(self, options):
         from bigin_ui.queue import bench
 
         if options["phase"] in {"import-prepare", "import"} or options["import_lines"]:
