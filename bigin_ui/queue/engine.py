@@ -235,6 +235,7 @@ def execute_run(
     beat = Heartbeat(ctx, every=min(5.0, lease_seconds() / 3))
     beat.start()
     closed = False
+    unknown_released = 0
     try:
         # Whatever any dead worker left in flight, not only this run's: no row may wait for
         # an owner that will never come back.
@@ -249,7 +250,9 @@ def execute_run(
         # them like any other, instead of handing them to a person or leaving them pending.
         if not ctx.stopped and unfinished(run):
             go_round(ctx)
-        settle_leftovers(ctx)
+        settled = settle_leftovers(ctx)
+        # A stopped run takes its unknown rows out of itself for the next Submit.
+        unknown_released = settled if ctx.stopped else 0
         mark_waiting(run)
     finally:
         if not closed:  # the driver failed: helpers must not go on sending for a finished run
@@ -261,5 +264,5 @@ def execute_run(
                 share.wait_for_helpers(run)
         beat.stop()
         ctx.slots.close()
-        finish_run(run, ctx.stop_reason)
+        finish_run(run, ctx.stop_reason, unknown_released=unknown_released)
     return SubmissionRun.objects.get(pk=run.pk)

@@ -156,17 +156,36 @@ def settle_leftovers(ctx: RunContext) -> int:
     return len(rows)
 
 
-def finish_run(run: SubmissionRun, stop_reason: str) -> None:
+def finish_run(run: SubmissionRun, stop_reason: str, *, unknown_released: int = 0) -> None:
+    """Write the run's end and its summary.
+
+    ``unknown_released`` is how many unknown rows a stopped run left out of itself for the
+    next Submit (settle_leftovers): they count as back in the queue.
+    """
     counts = dict(
         Row.objects.filter(run=run).values_list("status").annotate(n=Count("pk"))
     )
     left = counts.get(Row.Status.PENDING, 0)
+    held = sum(counts.values())
     # Rows given back to the queue unsent (Bigin kept refusing, no call slot, credits) leave
-    # the run; they are what it took less what it still holds.
-    returned = max(0, run.rows_total - sum(counts.values()))
+    # the run. Submit counted its scope, but a run takes the scope's rows from the queue as
+    # it goes (runs.queue_scope): a row discarded, held or taken by another run before this
+    # one reached it was never this run's, and is neither "back in the queue" nor to be
+    # submitted again. Only when rows are missing is it worth telling the two apart.
+    missing = max(0, run.rows_total - held)
+    never_taken = 0
+    if missing:
+        given_back = (RowEvent.objects.filter(run=run, kind="returned").exclude(row__run=run)
+                      .values("row").distinct().count()) + unknown_released
+        never_taken = max(0, missing - given_back)
+    returned = missing - never_taken
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     if returned:
         summary += (", " if summary else "") + f"{returned} back in the queue unsent"
+    if never_taken:
+        summary += ((", " if summary else "") + f"{never_taken} of the rows counted at Submit "
+                    "left the queue before the run took them (discarded, held or taken by "
+                    "another run)")
     message = stop_reason or (f"Finished: {summary}." if summary else "Nothing to send.")
     if stop_reason and returned:
         message += f" {returned} row(s) are back in the queue unsent."
@@ -176,6 +195,8 @@ def finish_run(run: SubmissionRun, stop_reason: str) -> None:
         message += " Rows back in the queue say why on their page; submit again to send them."
     SubmissionRun.objects.filter(pk=run.pk).update(
         status=SubmissionRun.Status.STOPPED if stop_reason else SubmissionRun.Status.FINISHED,
+        # The run's rows are what it took: the report (run_report) reckons from this total.
+        rows_total=run.rows_total - never_taken,
         # Rows of its scope it never took stay in the queue ("back in the queue unsent").
         feed=None,
         finished_at=timezone.now(),
