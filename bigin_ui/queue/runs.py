@@ -85,9 +85,13 @@ def start_run(
         # Rows of this scope a running run has yet to take from the queue are its rows as
         # much as the ones it marked: marked now, they are left to it like those (the double
         # click). Only those: another owner's run goes on taking its own from the queue.
-        for other in SubmissionRun.objects.filter(
-                feed__isnull=False, status__in=ACTIVE_STATUSES).exclude(pk=run.pk):
-            _within(queue_scope(other), module=module, owner=owner, row_ids=ids).update(
+        # Rows named one by one (Review's resend, a fixed row's resubmit) are this run's
+        # instead: the person asked for them by name and follows this run, and the running
+        # run only ever takes rows that are in no run.
+        running = [] if ids is not None else SubmissionRun.objects.filter(
+            feed__isnull=False, status__in=ACTIVE_STATUSES).exclude(pk=run.pk)
+        for other in running:
+            _within(queue_scope(other), module=module, owner=owner, row_ids=None).update(
                 run=other)
         scope = _within(Row.objects.filter(status=Row.Status.PENDING), module=module,
                         owner=owner, row_ids=ids)

@@ -65,3 +65,24 @@ def test_rows_the_run_took_and_gave_back_are_still_said_to_be_back_in_the_queue(
     assert "3 row(s) are back in the queue unsent" in run.message, run.message
     assert "left the queue before" not in run.message, run.message
     assert run.rows_total == 3
+
+
+def test_rows_resent_by_name_during_a_feeding_run_are_the_new_runs(synced, staff, not_started):
+    """Review's resend names its rows: they go with the run the person started and follows,
+    not silently with a larger run still taking the owner's queue (whose summary then says
+    they left the queue before it took them). Each row is still sent once."""
+    rows = contacts(staff, 3, "named")
+    feeding = start_run(user=staff, owner=staff)
+    resend = start_run(user=staff, origin="review", row_ids=[rows[0].pk])
+    assert resend.rows_total == 1
+    assert list(Row.objects.filter(run=resend).values_list("pk", flat=True)) == [rows[0].pk]
+    execute_run(run_id=resend.pk)
+    execute_run(run_id=feeding.pk)
+    feeding.refresh_from_db()
+    resend.refresh_from_db()
+    assert set(Row.objects.values_list("status", flat=True)) == {Row.Status.CREATED}
+    assert synced.stats()["records_created"] == 3
+    assert "1 created" in resend.message, resend.message
+    assert feeding.rows_total == 2 and "2 created" in feeding.message, feeding.message
+    assert "left the queue before the run took them (discarded, held or taken by another "\
+        "run)" in feeding.message, feeding.message
