@@ -20,6 +20,7 @@ from bigin_ui.queue.bench import QueryCounter
 from bigin_ui.queue.context import RunTally
 from bigin_ui.queue.models import CallSlot, Row, SubmissionRun
 from bigin_ui.queue.runs import start_run
+from tests.queue.plans import index_plan
 
 pytestmark = pytest.mark.postgres
 
@@ -102,22 +103,6 @@ def test_a_claim_reads_its_hundred_rows_in_order_without_sorting_the_run(staff):
     Row.objects.bulk_create([Row(module="Contacts", owner=staff, payload={}, run=run)
                              for _ in range(300)])
     sql, params = _candidates(run.pk, "Contacts", 100, connection.vendor)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # A tiny table is cheaper read whole and sorted: with those plans priced out,
-            # a sort remains only if no index gives the order.
-            off = ("enable_seqscan", "enable_bitmapscan", "enable_sort")
-            for name in off:
-                cursor.execute(f"SET {name} = off")
-            try:
-                cursor.execute(f"EXPLAIN {sql}", params)
-                lines = cursor.fetchall()
-            finally:
-                for name in off:
-                    cursor.execute(f"RESET {name}")
-        else:
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-            lines = cursor.fetchall()
-    plan = "\n".join(str(line) for line in lines)
+    plan = index_plan(sql, params)
     assert "row_run_status_module" in plan, plan  # run, status and module, then id
     assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
