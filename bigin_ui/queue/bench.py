@@ -333,16 +333,26 @@ def start_sandbox(*, manage: list[str], env: dict[str, str], root: Path,
                             cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def run_benchmark(*, rows: list[int], latency_ms: int, cap: int, baseline_rows: int,
-                  database_url: str | None, out: Any) -> list[dict[str, Any]]:
+def _set_up(*, prefix: str, database_url: str | None, cap: int, tasks_backend: str,
+            extra: dict[str, str] | None = None,
+            ) -> tuple[Path, Path, str, dict[str, str], list[str], subprocess.Popen[bytes]]:
+    """A throw-away directory, the children's environment, and the sandbox started on a
+    free port: what the submit and the workers benchmarks both begin with."""
     root = Path(__file__).resolve().parents[2]
-    workdir = Path(tempfile.mkdtemp(prefix="bigin_bench_"))
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
     port = free_port()
     base = f"http://127.0.0.1:{port}/sandbox"
-    env = bench_env(workdir=workdir, base=base, database_url=database_url, cap=cap,
-                    tasks_backend="immediate")
+    env = {**bench_env(workdir=workdir, base=base, database_url=database_url, cap=cap,
+                       tasks_backend=tasks_backend), **(extra or {})}
     manage = [sys.executable, str(root / "manage.py")]
     server = start_sandbox(manage=manage, env=env, root=root, port=port)
+    return root, workdir, base, env, manage, server
+
+
+def run_benchmark(*, rows: list[int], latency_ms: int, cap: int, baseline_rows: int,
+                  database_url: str | None, out: Any) -> list[dict[str, Any]]:
+    root, workdir, base, env, manage, server = _set_up(
+        prefix="bigin_bench_", database_url=database_url, cap=cap, tasks_backend="immediate")
     results = []
     try:
         _wait_for(f"{base}/_control/stats")
@@ -537,15 +547,9 @@ def run_workers_benchmark(*, workers: list[int], runs: int, rows: int, latency_m
     one run per owner, and time until every run ended. Rows/s per count and the ratio to one
     worker, with the CPU each side used (this machine runs the sandbox and the database too).
     """
-    root = Path(__file__).resolve().parents[2]
-    workdir = Path(tempfile.mkdtemp(prefix="bigin_bench_workers_"))
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/sandbox"
-    env = bench_env(workdir=workdir, base=base, database_url=database_url, cap=cap,
-                    tasks_backend="database")
-    env["PYTHONUNBUFFERED"] = "1"
-    manage = [sys.executable, str(root / "manage.py")]
-    server = start_sandbox(manage=manage, env=env, root=root, port=port)
+    root, workdir, base, env, manage, server = _set_up(
+        prefix="bigin_bench_workers_", database_url=database_url, cap=cap,
+        tasks_backend="database", extra={"PYTHONUNBUFFERED": "1"})
     per_owner = split_rows(rows // runs)
     results: list[dict[str, Any]] = []
     try:

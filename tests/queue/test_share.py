@@ -54,18 +54,23 @@ def test_a_helper_sends_a_running_runs_rows_and_leaves_the_finishing_to_its_driv
         helper.worker}
 
 
-def test_a_helper_waits_for_a_parent_another_worker_is_sending_then_sends_its_child(
-        synced, staff, transactional_db):
-    import threading
-
+def parent_in_flight(synced, staff):
+    """A run of a company and a contact that refers to it, the company in flight under
+    another worker's claim and lease; and the ID of a company Bigin has."""
     parent = create_row(module="Accounts", owner=staff, payload={"Account_Name": "Parent Co"})
     child = create_row(module="Contacts", owner=staff,
                        payload={"Last_Name": "Child", "Account_Name": {"$row": parent.pk}})
     run = running_run(staff, [parent, child])
-    # The parent is in flight under another worker's claim and lease.
     Row.objects.filter(pk=parent.pk).update(status=Row.Status.SENDING, claim="o" * 32,
                                             lease_until=timezone.now() + timedelta(minutes=1))
-    existing = synced.records("Accounts")[0]["id"]
+    return parent, child, run, synced.records("Accounts")[0]["id"]
+
+
+def test_a_helper_waits_for_a_parent_another_worker_is_sending_then_sends_its_child(
+        synced, staff, transactional_db):
+    import threading
+
+    parent, child, run, existing = parent_in_flight(synced, staff)
 
     def other_worker_settles():
         import time
@@ -90,13 +95,7 @@ def test_a_helper_whose_other_worker_settles_just_after_its_claim_claims_once_mo
     between, and the helper used to leave without it."""
     from bigin_ui.queue import share
 
-    parent = create_row(module="Accounts", owner=staff, payload={"Account_Name": "Parent Co"})
-    child = create_row(module="Contacts", owner=staff,
-                       payload={"Last_Name": "Child", "Account_Name": {"$row": parent.pk}})
-    run = running_run(staff, [parent, child])
-    Row.objects.filter(pk=parent.pk).update(status=Row.Status.SENDING, claim="o" * 32,
-                                            lease_until=timezone.now() + timedelta(minutes=1))
-    existing = synced.records("Accounts")[0]["id"]
+    parent, child, run, existing = parent_in_flight(synced, staff)
     looks = []
     real = share.others_in_flight
 
