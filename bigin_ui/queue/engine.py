@@ -203,6 +203,18 @@ def go_round(ctx: RunContext) -> None:
             break
 
 
+def close_to_helpers(ctx: RunContext) -> None:
+    """The driver is about to finish: no helper claims anything more, and the driver waits
+    until every helper has left (its batches settled) or stopped beating (it died: its rows'
+    leases lapsed with its beat, and they are taken over as unknown)."""
+    SubmissionRun.objects.filter(pk=ctx.run.pk).update(open_to_helpers=False)
+    # The driver makes no more calls: its call slots go to the helpers' last batches at once.
+    ctx.slots.close()
+    share.wait_for_helpers(ctx.run)
+    share.close_dead_helpers(ctx.run)
+    recover_stale_rows(ctx.run)
+
+
 def unfinished(run: SubmissionRun) -> bool:
     """Rows of the run unsettled, or pending and sendable (children of rows settled just now,
     rows given back): worth going round again."""
@@ -243,7 +255,7 @@ def execute_run(
         reconcile_run(ctx)
         go_round(ctx)
         # Once, after every helper has left: nothing they hold may settle after the summary.
-        share.close_to_helpers(ctx)
+        close_to_helpers(ctx)
         closed = True
         # A helper that died while the driver waited left its rows unknown, and one that
         # left gave back rows it had not sent: the driver, alone now, reconciles and sends

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from bigin_ui.queue.context import stale_after
 from bigin_ui.queue.models import Row, RowEvent, SubmissionRun
 
 ACTIVE_STATUSES = [SubmissionRun.Status.QUEUED, SubmissionRun.Status.RUNNING]
@@ -173,7 +174,6 @@ def take_rest(run: SubmissionRun) -> int:
 
 
 def _enqueue(run_id: int, task: object, *, rows: int = 0) -> None:
-    from bigin_ui.queue.engine import stale_after
     from bigin_ui.queue.tasks import schedule_helpers, schedule_watch
 
     result = task.enqueue(run_id=run_id)  # type: ignore[attr-defined]

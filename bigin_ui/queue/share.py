@@ -15,10 +15,15 @@ split rather than peers:
 - a helper's rows carry leases renewed by its own heartbeat, so a killed helper's rows lapse,
   become unknown and are reconciled by the driver exactly like a killed driver's.
 
-The driver finishes once: it closes the run to helpers (``open_to_helpers``), then waits until
-every registered helper has left or stopped beating. A helper registers before it looks at the
+The driver finishes once: it closes the run to helpers (``open_to_helpers``, in
+``engine.close_to_helpers``), then waits until every registered helper has left or stopped
+beating. A helper registers before it looks at the
 door and looks at it again after each claim, so a batch is either seen by the driver's wait or
 given back unsent.
+
+This module holds what both sides look at (the door, the helpers' beats, giving rows back);
+a helper's own loop is ``queue.helping.join_run``, which runs the engine's ``send_all``, so
+neither module here imports the engine.
 """
 
 from __future__ import annotations
@@ -30,16 +35,11 @@ from datetime import timedelta
 from django.db.models import F
 from django.utils import timezone
 
-from bigin_ui.bigin.client import BiginClient
-from bigin_ui.queue.context import IN_FLIGHT, Batch, RunContext, lease_seconds, stale_after
+from bigin_ui.queue.context import IN_FLIGHT, Batch, RunContext, stale_after
 from bigin_ui.queue.models import Row, RunHelper, SubmissionRun
 
 log = logging.getLogger(__name__)
 
-# How long a helper taken before its run's driver waits for the driver to claim the run.
-# Helpers are queued at a lower priority than drivers, so this is the moment between another
-# worker taking the driver's task and its claim_run, not a real wait.
-JOIN_WAIT_SECONDS = 10.0
 # A queued run waiting this long for a worker makes helpers leave theirs: a helper is extra
 # throughput for one run, not a reason for another person's submit to wait. A free worker
 # takes a queued task within its poll interval (one second by default), so a run queued
@@ -127,60 +127,6 @@ def leave_for_a_queued_run(ctx: RunContext) -> bool:
     return ctx.leaving
 
 
-def join_run(*, run_id: int, task_id: str = "", client: BiginClient | None = None) -> int:
-    """Help the run's driver send its rows until nothing is left to claim; returns the
-    attempts this helper made."""
-    from bigin_ui.connection.services import build_client
-    from bigin_ui.queue.engine import send_all
-    from bigin_ui.queue.models import Attempt
-    from bigin_ui.queue.recover import Heartbeat
-
-    if not SubmissionRun.objects.filter(pk=run_id, status__in=[
-            SubmissionRun.Status.QUEUED, SubmissionRun.Status.RUNNING]).exists():
-        return 0
-    # Registered first thing, so a worker killed from here on leaves a helper whose beat goes
-    # stale, and its task is closed as lost when the run finishes.
-    helper = RunHelper.objects.create(run_id=run_id, task_id=task_id[:64],
-                                      beat_at=timezone.now())
-    try:
-        run = _running(run_id)
-        # After registering: a driver that closed the run before this saw no helper, and this
-        # helper sees the closed door; one that closes it later waits for this helper.
-        if run is None or not door_open(run.pk):
-            return 0
-        ctx = RunContext(
-            run=run, client=client or build_client(),
-            started_by=run.created_by.get_username() if run.created_by else run.origin,
-            helper=True,
-        )
-        beat = Heartbeat(ctx, every=min(5.0, lease_seconds() / 3), helper=helper)
-        beat.start()
-        try:
-            send_all(ctx)
-        finally:
-            beat.stop()
-            ctx.slots.close()
-            if ctx.stop_reason:
-                request_stop(run, ctx.stop_reason)
-        return Attempt.objects.filter(run=run, worker=helper.worker).count()
-    finally:
-        RunHelper.objects.filter(pk=helper.pk).update(finished_at=timezone.now())
-
-
-def _running(run_id: int) -> SubmissionRun | None:
-    give_up = time.monotonic() + JOIN_WAIT_SECONDS
-    while True:
-        run = SubmissionRun.objects.select_related("created_by").filter(pk=run_id).first()
-        if run is None or run.status not in {SubmissionRun.Status.QUEUED,
-                                             SubmissionRun.Status.RUNNING}:
-            return None
-        if run.status == SubmissionRun.Status.RUNNING:
-            return run
-        if time.monotonic() > give_up:
-            return None
-        time.sleep(0.2)
-
-
 def helpers_beating(run: SubmissionRun) -> bool:
     """A helper of the run is registered, has not left, and still beats (it is alive)."""
     return RunHelper.objects.filter(run=run, finished_at__isnull=True,
@@ -198,20 +144,6 @@ def wait_for_helpers(run: SubmissionRun) -> None:
     """
     while helpers_beating(run):
         time.sleep(0.2)
-
-
-def close_to_helpers(ctx: RunContext) -> None:
-    """The driver is about to finish: no helper claims anything more, and the driver waits
-    until every helper has left (its batches settled) or stopped beating (it died: its rows'
-    leases lapsed with its beat, and they are taken over as unknown)."""
-    from bigin_ui.queue.recover import recover_stale_rows
-
-    SubmissionRun.objects.filter(pk=ctx.run.pk).update(open_to_helpers=False)
-    # The driver makes no more calls: its call slots go to the helpers' last batches at once.
-    ctx.slots.close()
-    wait_for_helpers(ctx.run)
-    close_dead_helpers(ctx.run)
-    recover_stale_rows(ctx.run)
 
 
 def close_dead_helpers(run: SubmissionRun) -> int:

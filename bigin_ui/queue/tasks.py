@@ -42,7 +42,7 @@ def watch_run(context: TaskContext, run_id: int) -> None:
 @task(takes_context=True)
 def help_run(context: TaskContext, run_id: int) -> None:
     """Join a running run as a helper: claim and send its batches beside its driver."""
-    from bigin_ui.queue.share import join_run
+    from bigin_ui.queue.helping import join_run
 
     join_run(run_id=run_id, task_id=str(context.task_result.id))
 

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from bigin_ui.bigin.errors import RateLimited
-from bigin_ui.queue import share
+from bigin_ui.queue import engine, share
 from bigin_ui.queue.context import RunContext
 from bigin_ui.queue.models import Attempt, Row, RunHelper, SubmissionRun
 from bigin_ui.queue.settle import finish_run, settle_leftovers
@@ -62,7 +62,7 @@ def test_the_driver_waits_for_a_helper_that_still_beats_however_long_its_batch_t
     monkeypatch.setattr(share, "time", types.SimpleNamespace(monotonic=clock.monotonic,
                                                              sleep=clock.sleep))
     ctx = RunContext(run=run, client=None, started_by="t")  # type: ignore[arg-type]
-    share.close_to_helpers(ctx)
+    engine.close_to_helpers(ctx)
     settle_leftovers(ctx)
     finish_run(run, ctx.stop_reason)
     run.refresh_from_db()

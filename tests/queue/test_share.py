@@ -11,10 +11,11 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from bigin_ui.queue.context import RunContext
+from bigin_ui.queue.helping import join_run
 from bigin_ui.queue.models import Attempt, Row, RowEvent, RunHelper, SubmissionRun
 from bigin_ui.queue.rows import create_row
 from bigin_ui.queue.runs import start_run
-from bigin_ui.queue.share import give_back, join_run, look_at_run, request_stop
+from bigin_ui.queue.share import give_back, look_at_run, request_stop
 from tests.processes import app_env, start_worker, stop, wait_until
 
 pytestmark = pytest.mark.postgres
