@@ -87,12 +87,19 @@ def open_table(path: Path, *, name: str = "", sheet: str = "", limit: int) -> Ta
         size = path.stat().st_size
     except FileNotFoundError:
         raise FileProblem(f"No such file: {path}") from None
+    except OSError as exc:
+        raise FileProblem(f"Cannot read {path}: {exc.strerror or exc}") from None
+    if not path.is_file():  # a directory, a device: open() would fail or read for ever
+        raise FileProblem(f"Not a file: {path}")
     check_size(size, limit=limit)  # before a single byte is parsed
     if kind == "xlsx":
         return _open_xlsx(path, sheet=sheet, limit=limit)
     if sheet:
         raise FileProblem("A CSV file has no sheets; leave the sheet empty.")
-    handle = path.open("rb")
+    try:
+        handle = path.open("rb")
+    except OSError as exc:  # no permission to read it, most often
+        raise FileProblem(f"Cannot read {path}: {exc.strerror or exc}") from None
     try:
         return _open_csv(handle)
     except BaseException:

@@ -76,6 +76,15 @@ def test_missing_file_and_unknown_user_are_clear_errors(tmp_path, staff):
                      str(write_csv(tmp_path, "Last_Name\nA\n")))
 
 
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_path_that_is_not_a_readable_file_is_a_clear_error(tmp_path, staff, kind):
+    folder = tmp_path / f"people.{kind}"
+    folder.mkdir()
+    with pytest.raises(CommandError, match="Not a file"):
+        call_command("bigin_import", "--module", "Contacts", "--user", "sam", str(folder))
+    assert not Row.objects.exists()
+
+
 def test_export_has_fixed_columns_then_one_per_field(tmp_path, staff):
     Row.objects.create(module="Contacts", owner=staff, status=Row.Status.FAILED,
                        payload={"Last_Name": "Doe", "Tag": [{"name": "A"}]},
@@ -141,6 +150,9 @@ def test_a_bad_mapping_file_is_a_clear_error(tmp_path, staff):
         with pytest.raises(CommandError, match=message):
             call_command("bigin_import", "--module", "Contacts", "--user", "sam", "--mapping",
                          str(mapping), str(path))
+    with pytest.raises(CommandError, match="Cannot read the mapping"):
+        call_command("bigin_import", "--module", "Contacts", "--user", "sam", "--mapping",
+                     str(tmp_path / "missing.json"), str(path))
 
 
 @pytest.fixture(scope="module")
