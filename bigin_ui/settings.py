@@ -136,8 +136,17 @@ TEMPLATES = [
 ]
 
 
-def _database(url: str) -> dict[str, Any]:
-    config: dict[str, Any] = dj_database_url.parse(url, conn_max_age=0)
+def _database(name: str, url: str) -> dict[str, Any]:
+    try:
+        config: dict[str, Any] = dj_database_url.parse(url, conn_max_age=0)
+    except ValueError as exc:  # an unknown scheme, a malformed URL
+        # The URL itself is not repeated (it may hold a password), nor dj-database-url's
+        # list of every backend it knows.
+        why = ("its scheme is not one of postgres://, sqlite://"
+               if isinstance(exc, dj_database_url.UnknownSchemeError) else "it is malformed")
+        raise ConfigError(f"{name} is not a database URL this app can use: {why}. Use e.g. "
+                          "postgres://user@host:5432/name or sqlite:////path/to/file.sqlite3"
+                          ) from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # The web server, the worker and the sandbox share SQLite files: WAL lets readers
         # run beside a writer, and IMMEDIATE transactions make writers queue on the busy
@@ -154,12 +163,13 @@ def _database(url: str) -> dict[str, Any]:
 
 DATABASES = {
     "default": _database(
-        env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'bigin_ui.sqlite3'}"
+        "DATABASE_URL", env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'bigin_ui.sqlite3'}",
     ),
     # The simulator keeps "Bigin's" records in a database of its own, as the real Bigin would,
     # so nothing the app does to its own tables can leak into the sandbox's state.
     "sandbox": _database(
-        env_str("SANDBOX_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'sandbox.sqlite3'}"
+        "SANDBOX_DATABASE_URL",
+        env_str("SANDBOX_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'sandbox.sqlite3'}",
     ),
 }
 DATABASE_ROUTERS = ["bigin_ui.sandbox.routers.SandboxRouter"]

@@ -121,3 +121,44 @@ def test_commands_fail_with_a_clear_line_when_the_server_refuses_the_token(serve
     assert synced.returncode == 1
     assert "invalid_code" in synced.stderr
     assert "Traceback" not in synced.stderr
+
+
+# A command that cannot start says why in one line (stderr) and exits non-zero: a database
+# URL it cannot parse, reach, open or drive, a setting it cannot read, a port that is none.
+BAD_STARTS = {
+    "unparsable database URL": (["bigin_export", "out.csv"], {"DATABASE_URL": "nonsense"},
+                                "DATABASE_URL is not a database URL this app can use"),
+    "malformed database URL": (["bigin_submit"],
+                               {"SANDBOX_DATABASE_URL": "postgres://a@h:port/x"},
+                               "SANDBOX_DATABASE_URL is not a database URL"),
+    "database server down": (["bigin_export", "out.csv"],
+                             {"DATABASE_URL": "postgres://nobody@127.0.0.1:1/x"},
+                             "The database cannot be used"),
+    "database file cannot be created": (["bigin_submit"],
+                                        {"DATABASE_URL": "sqlite:////nonexistent/dir/x.db"},
+                                        "The database cannot be used"),
+    "driver not installed": (["bigin_sync"], {"DATABASE_URL": "mysql://a@b/c"},
+                             "mysqlclient"),
+    "unreadable setting": (["bigin_sync"], {"BIGIN_BATCH_SIZE": "many"},
+                           "BIGIN_BATCH_SIZE must be a whole number"),
+    "port out of range": (["runapp", "--port", "99999999"], {},
+                          "a port is between 0 and 65535"),
+    "PORT not a number": (["runapp"], {"PORT": "http"}, "not a port number: 'http'"),
+    "sandbox port not a number": (["sandbox_serve", "--port", "x"], {}, "not a port number"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_STARTS))
+def test_a_command_that_cannot_start_says_why_in_one_line(case, tmp_path):
+    args, extra, words = BAD_STARTS[case]
+    env = {"PATH": "/usr/bin:/bin", "SECRET_KEY": "app-secret",
+           "BIGIN_UI_DATA_DIR": str(tmp_path / "app"),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite3'}",
+           "SANDBOX_DATABASE_URL": f"sqlite:///{tmp_path / 'sandbox.sqlite3'}", **extra}
+    args = [str(tmp_path / a) if a == "out.csv" else a for a in args]
+    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert words in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()[-1]) < 400  # a line, not a dump

@@ -14,6 +14,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.core.servers import basehttp
 from django.core.servers.basehttp import WSGIServer, get_internal_wsgi_application
 
+from bigin_ui.cli import port_number
+
 
 class _Server(WSGIServer):
     # Benchmarks open many connections at once; Django's default backlog of 10 refuses some.
@@ -25,7 +27,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8765)
+        parser.add_argument("--port", type=port_number, default=8765)
 
     def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
         call_command("migrate", database="sandbox", interactive=False, verbosity=0)

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from bigin_ui.cli import port_number
 from bigin_ui.metadata.schema import MODULES
 
 
@@ -28,7 +29,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        # argparse checks a string default with the type too, so a bad PORT is one line.
+        parser.add_argument("--port", type=port_number, default=os.environ.get("PORT", "8000"))
         parser.add_argument("--threads", type=int, default=16)
         parser.add_argument("--no-worker", action="store_true",
                             help="Only the web server (run workers elsewhere).")
