@@ -151,6 +151,132 @@ def test_excel_cells_are_read_as_what_they_hold(tmp_path, staff):
     assert payload["Hobbies"] == ["Golf", "Sailing"]
 
 
+def excel_written(path, rows: list[str], strings: list[str]) -> None:
+    """An .xlsx as Excel itself writes one (openpyxl writes a tidier subset): shared strings,
+    inline strings, built-in date styles on serial numbers, t="b" booleans, formulas with
+    their cached values, a stale dimension and styled empty rows at the end."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
+    kinds = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    parts = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://'
+            'schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels"'
+            ' ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{kinds}.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" '
+            f'ContentType="{kinds}.worksheet+xml"/><Override PartName="/xl/styles.xml" '
+            f'ContentType="{kinds}.styles+xml"/><Override PartName="/xl/sharedStrings.xml" '
+            f'ContentType="{kinds}.sharedStrings+xml"/></Types>'),
+        "_rels/.rels": (
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{pkg}"><Relationship'
+            f' Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
+            '</Relationships>'),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook {ns} xmlns:r="{rel}"><sheets>'
+            '<sheet name="Tabelle1" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+        "xl/_rels/workbook.xml.rels": (
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{pkg}">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{rel}/styles" Target="styles.xml"/>'
+            f'<Relationship Id="rId3" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/>'
+            '</Relationships>'),
+        # Styles: 0 general, 1 date (built-in 14), 2 date and time (22), 3 text (49).
+        "xl/styles.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><styleSheet {ns}><fonts count="1"><font>'
+            '<sz val="11"/><name val="Calibri"/></font></fonts><fills count="1"><fill>'
+            '<patternFill patternType="none"/></fill></fills><borders count="1"><border/>'
+            '</borders>'
+            '<cellStyleXfs count="1"><xf/></cellStyleXfs><cellXfs count="4">'
+            '<xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/>'
+            '<xf numFmtId="22" applyNumberFormat="1"/><xf numFmtId="49" applyNumberFormat="1"/>'
+            '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
+            '</cellStyles></styleSheet>'),
+        "xl/sharedStrings.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><sst {ns} count="{len(strings)}" '
+            f'uniqueCount="{len(strings)}">'
+            + "".join(f"<si><t>{escape(t)}</t></si>" for t in strings) + "</sst>"),
+        "xl/worksheets/sheet1.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><worksheet {ns}><dimension ref="A1:F40"/>'
+            f'<sheetData>{"".join(rows)}</sheetData></worksheet>'),
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+
+
+def serial(moment: dt.datetime) -> str:
+    """Excel's serial number for ``moment``, written with Excel's 17 significant digits."""
+    days = (moment - dt.datetime(1899, 12, 30)) / dt.timedelta(days=1)
+    return repr(days)
+
+
+def test_a_workbook_as_excel_writes_it_is_read_cell_by_cell_and_never_guessed(tmp_path, staff):
+    strings = ["Last Name", "Birthday", "Call At", "Budget", "Email Opt Out", "Phone",
+               "Doe", "00123", "2500", "Roe", "2.500,00", "F", "T", "Poe", "17.05.1990",
+               "45000"]
+    s = {text: i for i, text in enumerate(strings)}
+
+    def shared(ref, text, style=0):
+        return f'<c r="{ref}" t="s" s="{style}"><v>{s[text]}</v></c>'
+
+    birthday, call_at = serial(dt.datetime(1990, 5, 17)), serial(dt.datetime(2026, 1, 5, 14))
+    rows = [
+        '<row r="1">' + "".join(shared(f"{c}1", strings[i]) for i, c in enumerate("ABCDEF"))
+        + "</row>",
+        # Shared strings, date styles on serials, a t="b" boolean, digits kept as text.
+        f'<row r="2" spans="1:6">{shared("A2", "Doe")}<c r="B2" s="1"><v>{birthday}</v></c>'
+        f'<c r="C2" s="2"><v>{call_at}</v></c><c r="D2"><v>1250.75</v></c>'
+        f'<c r="E2" t="b"><v>1</v></c>{shared("F2", "00123", 3)}</row>',
+        # An inline string, a number stored as text, formulas with their cached values.
+        '<row r="3"><c r="A3" t="inlineStr"><is><t>Roe</t></is></c>'
+        f'<c r="B3" s="1"><f>B2+1</f><v>{float(birthday) + 1!r}</v></c>'
+        f'{shared("D3", "2500", 3)}<c r="E3" t="b"><f>FALSE()</f><v>0</v></c>'
+        '<c r="F3" t="str"><f>"+49 "&amp;"30 1234"</f><v>+49 30 1234</v></c></row>',
+        # Values that read two ways: errors on their cells, never a guess.
+        f'<row r="4">{shared("A4", "Poe")}{shared("B4", "17.05.1990")}'
+        f'<c r="C4"><v>{call_at}</v></c>{shared("D4", "2.500,00")}{shared("E4", "F")}'
+        '</row>',
+        f'<row r="5">{shared("A5", "Poe")}<c r="B5"><v>45000</v></c>{shared("E5", "T")}'
+        '</row>',
+        # Excel keeps formatted but empty rows at the end.
+        '<row r="6" spans="1:6"><c r="A6" s="3"/><c r="B6" s="1"/></row>',
+        '<row r="7" spans="1:6"/>',
+        '<row r="40"><c r="C40" s="2"/></row>',
+    ]
+    path = tmp_path / "people.xlsx"
+    excel_written(path, rows, strings)
+    imp = create_import(path=path, file_name="people.xlsx", module="Contacts",
+                        created_by=staff, owner=staff)
+    imp = check_import(import_id=imp.pk)
+    numbers = sorted(ImportLine.objects.filter(batch=imp).values_list("number", flat=True))
+    assert numbers == [2, 3, 4, 5]  # the empty rows at the end are no lines at all
+    assert (imp.lines_good, imp.lines_bad) == (2, 2)
+    doe = line(imp, 2).payload
+    assert doe["Birthday"] == "1990-05-17"
+    assert doe["Call_At"] == "2026-01-05T14:00:00+01:00"
+    assert doe["Budget"] == 1250.75
+    assert doe["Email_Opt_Out"] is True
+    assert doe["Phone"] == "00123"  # digits stored as text keep their leading zeros
+    roe = line(imp, 3).payload
+    assert roe["Last_Name"] == "Roe"
+    assert roe["Birthday"] == "1990-05-18"  # the formula's cached value
+    assert roe["Budget"] == 2500  # a number stored as text
+    assert roe["Email_Opt_Out"] is False
+    assert roe["Phone"] == "+49 30 1234"
+    poe = line(imp, 4).problems
+    # A date written the German way, a serial number without a date style, "2.500,00"
+    # under the decimal point, "F" for a checkbox: each an error on its own cell.
+    assert set(poe) == {"Birthday", "Call At", "Budget", "Email Opt Out"}, poe
+    assert "2.500,00" in poe["Budget"][0]
+    assert set(line(imp, 5).problems) == {"Birthday", "Email Opt Out"}
+
+
 def test_picklists_reject_unknown_values_with_suggestions(tmp_path, staff):
     imp = upload(tmp_path, staff, "Last_Name,Lead_Status\nA,Contactd\nB,not contacted\n")
     assert "Closest: Contacted" in line(imp, 2).problems["Lead_Status"][0]
