@@ -4,6 +4,7 @@ stored), then answers writes in a chosen malformed shape, or huge, or a byte at 
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -104,6 +105,19 @@ class Hostile:
         elif self.mode == "more_results":
             data = answer.json()["data"]
             self.reply(handler, 202, "application/json", _json({"data": data + data[-1:]}))
+        elif self.mode == "cut_mid_body":
+            # Bigin's real answer starts, then the connection drops with bytes still owed.
+            handler.send_response(answer.status_code)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(answer.content)))
+            handler.end_headers()
+            handler.wfile.write(answer.content[: len(answer.content) // 2])
+            handler.wfile.flush()
+            handler.close_connection = True
+            handler.connection.shutdown(socket.SHUT_RDWR)
+        elif self.mode == "cut_before_answer":
+            handler.close_connection = True
+            handler.connection.shutdown(socket.SHUT_RDWR)
         elif self.mode == "huge_declared":
             handler.send_response(201)
             handler.send_header("Content-Type", "application/json")

@@ -1,8 +1,9 @@
 """Only a readable per-record answer decides a row (issue 10).
 
-A hostile upstream stores the records in the sandbox, then answers each malformed shape. With
-an entry key the rows must end created through reconciliation; without any way to look them up
-they need review; never FAILED, and the sandbox never holds a second copy.
+A hostile upstream stores the records in the sandbox, then answers each malformed shape, or
+cuts the connection before answering or halfway through the body. With an entry key the rows
+must end created through reconciliation; without any way to look them up they need review;
+never FAILED, and the sandbox never holds a second copy.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from bigin_ui.queue.models import Attempt, Row
 from bigin_ui.queue.runs import start_run
 from tests.hostile import SHAPES, Hostile, point_app_at
 
-MALFORMED = [*SHAPES, "fewer_results", "more_results"]
+MALFORMED = [*SHAPES, "fewer_results", "more_results", "cut_mid_body", "cut_before_answer"]
 
 
 @pytest.fixture
@@ -59,7 +60,9 @@ def test_with_an_entry_key_rows_end_created_once_via_reconciliation(
     for row in Row.objects.filter(pk__in=[r.pk for r in rows]):
         assert row.bigin_id == ids[row.payload["Last_Name"]]
     insert = Attempt.objects.filter(kind="insert").order_by("started_at").first()
-    assert insert.outcome in {"unreadable", "results"}
+    # A cut connection is an answer lost ("ambiguous"); a whole but malformed one unreadable.
+    assert insert.outcome == "ambiguous" if shape.startswith("cut_") else (
+        insert.outcome in {"unreadable", "results"}), insert.outcome
     assert Attempt.objects.filter(kind="upsert").exists()  # reconciled, not resent blindly
 
 
