@@ -140,3 +140,67 @@ def test_a_sent_row_shows_its_times_in_the_viewers_zone_and_as_sent(client, pers
     page = client.get(f"/rows/{row.pk}/").content.decode()
     assert ("2026-01-15 13:00 Europe/Istanbul (+03:00) (sent as 2026-01-15T15:30:00+05:30)"
             in page)
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_every_page_that_shows_a_time_shows_it_in_the_viewers_zone_and_names_it(
+        client, person, admin_user, settings, tmp_path):
+    """Every page of the URL conf, as the owner and as an admin: a time on a page is in the
+    viewer's zone (never the UTC the database holds) and the page names that zone."""
+    import datetime as dt
+    import re
+
+    from bigin_ui.imports.models import Import
+    from bigin_ui.imports.services import check_import, create_import
+    from bigin_ui.metadata.models import MetadataChange, ModuleMetadata
+    from bigin_ui.queue.models import Attempt, Row, RowEvent, SubmissionRun
+    from bigin_ui.queue.rows import create_row
+    from tests.urlconf import fill, url_patterns
+
+    settings.BIGIN_IMPORT_DIR = tmp_path / "uploads"
+    store_contacts_metadata()
+    # One moment for every stored time: 03:07 UTC is 08:37 in Kolkata.
+    moment = dt.datetime(2026, 1, 15, 3, 7, tzinfo=dt.UTC)
+    run = SubmissionRun.objects.create(created_by=person, status=SubmissionRun.Status.FINISHED,
+                                       rows_total=1, rows_sent=1)
+    row = create_row(module="Contacts", owner=person, payload={"Last_Name": "Ng"})
+    Row.objects.filter(pk=row.pk).update(status=Row.Status.FAILED, run=run,
+                                         error_code="INVALID_DATA", error_message="bad",
+                                         error_field="Email")
+    Attempt.objects.create(run=run, module="Contacts", kind="insert", started_at=moment,
+                           http_status=400, outcome="results", row_ids=[row.pk],
+                           request_body={"data": [{"Last_Name": "Ng"}]})
+    MetadataChange.objects.create(module="Contacts", changes=[
+        {"kind": "added", "api_name": "Tier", "detail": "picklist"}])
+    sheet = tmp_path / "people.csv"
+    sheet.write_text("Last_Name\nNg\n", encoding="utf-8")
+    imports = [check_import(import_id=create_import(
+        path=sheet, file_name="people.csv", module="Contacts", created_by=person,
+        owner=person).pk) for _ in range(2)]
+    for model, fields in ((SubmissionRun, ["created_at", "started_at", "finished_at"]),
+                          (Row, ["created_at", "updated_at", "sent_at"]), (RowEvent, ["at"]),
+                          (MetadataChange, ["synced_at"]), (ModuleMetadata, ["synced_at"]),
+                          (Import, ["created_at", "finished_at"])):
+        model.objects.update(**dict.fromkeys(fields, moment))
+    save_profile(user=person, time_zone="Asia/Kolkata", decimal_separator=".")
+    save_profile(user=admin_user, time_zone="Asia/Kolkata", decimal_separator=".")
+    values = {"row": str(row.pk), "run": str(run.pk), "module": "Contacts",
+              "import": str(imports[-1].pk)}
+
+    utc_text = re.compile(r"2026-01-15[ T]03:07")
+    local_text = re.compile(r"2026-01-15[ T]08:37")
+    shown = []
+    for user in (person, admin_user):
+        client.force_login(user)
+        for route, name, params in url_patterns():
+            url = fill(route, name, params, values)
+            response = client.get(url)
+            if not response.get("Content-Type", "").startswith("text/html"):
+                continue
+            text = (b"".join(response) if response.streaming else response.content).decode()
+            assert not utc_text.search(text), f"{url}: a time shown in UTC"
+            if local_text.search(text):
+                shown.append(url)
+                assert "Asia/Kolkata (+05:30)" in text, f"{url}: a time without its zone"
+    # The oracle only counts if pages did show the stored times.
+    assert {f"/rows/{row.pk}/", "/settings/connection/", "/review/"} <= set(shown), shown
