@@ -82,6 +82,70 @@ def test_a_worker_killed_mid_call_loses_and_duplicates_nothing(
     assert len({r.bigin_id for r in Row.objects.filter(pk__in=[r.pk for r in rows])}) == 150
 
 
+def in_flight(pks):
+    """(pk, status, claim) of the rows a worker holds right now: sending or reconciling."""
+    close_old_connections()
+    return set(Row.objects.filter(pk__in=pks, status__in=[
+        Row.Status.SENDING, Row.Status.RECONCILING]).values_list("pk", "status", "claim"))
+
+
+def kill(worker):
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+
+
+def test_a_run_whose_worker_is_killed_twice_in_a_row_still_sends_each_row_once(
+        synced, live_server, staff, database_tasks, tmp_path):
+    # Contacts settle a lost answer by upsert on their entry key, Companies by a search on
+    # their unique name: the second kill can land in either way of settling.
+    contacts = queue_contacts(staff, 40, "twice-killed")
+    companies = [create_row(module="Accounts", owner=staff,
+                            payload={"Account_Name": f"Twice Killed {i}"}) for i in range(40)]
+    pks = [r.pk for r in contacts + companies]
+    # Short calls, so each takeover waits out a lease of seconds, not the default minutes.
+    env = app_env(f"{live_server.url}/sandbox", BIGIN_LEASE_MARGIN_SECONDS="0.5",
+                  BIGIN_READ_TIMEOUT="3", BIGIN_CONNECT_TIMEOUT="1",
+                  BIGIN_SEARCH_LAG_SECONDS="0.3", BIGIN_MAX_CONCURRENCY="2",
+                  BIGIN_BATCH_SIZE="20", BIGIN_ENTRY_KEYS="Contacts=Entry_Key")
+    synced.knobs(latency_ms=1500)
+    run = start_run(user=staff, owner=staff)
+    log = tmp_path / "worker.log"
+    first = start_worker(env, log)
+    try:
+        wait_until(lambda: bool(in_flight(pks)), timeout=30, message="a first batch in flight")
+        kill(first)
+    finally:
+        stop(first)
+    left = in_flight(pks)
+    # The next worker takes the run over and is killed in its turn, mid-call: settling the
+    # rows the first one left, or sending rows under claims of its own.
+    second = start_worker(env, log)
+    try:
+        wait_until(lambda: bool(in_flight(pks) - left), timeout=60,
+                   message=f"the second worker mid-call (log: {log})")
+        kill(second)
+    finally:
+        stop(second)
+    assert in_flight(pks)  # the second death, too, left rows in flight
+    synced.knobs(latency_ms=0)
+    third = start_worker(env, log)
+    try:
+        wait_until(lambda: statuses(contacts + companies) == [Row.Status.CREATED], timeout=90,
+                   message=f"all rows created (log: {log})")
+        wait_until(lambda: SubmissionRun.objects.get(pk=run.pk).status not in {
+            SubmissionRun.Status.RUNNING, SubmissionRun.Status.QUEUED}, timeout=30,
+            message="the run ended")
+    finally:
+        stop(third)
+    emails = sandbox_emails(synced, "twice-killed")
+    names = [r["Account_Name"] for r in synced.records("Accounts")
+             if str(r.get("Account_Name", "")).startswith("Twice Killed")]
+    assert len(emails) == 40 == len(set(emails))  # exactly once
+    assert len(names) == 40 == len(set(names))
+    ids = list(Row.objects.filter(pk__in=pks).values_list("bigin_id", flat=True))
+    assert len(set(ids)) == 80 and "" not in ids
+
+
 def test_two_workers_and_a_double_submitted_run_send_each_row_once(
         synced, live_server, staff, database_tasks, tmp_path):
     from bigin_ui.queue.tasks import run_submission
