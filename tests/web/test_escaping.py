@@ -42,6 +42,12 @@ def hostile(synced, sales_user, admin_user, tmp_path):
     synced.fields(module="Contacts", update="Title",
                   changes={"field_label": f"Title {SCRIPT}{ATTRIBUTE}"})
     call_command("bigin_sync", stdout=None)
+    # The org's own details as Bigin gave them (no page shows them today; one that starts to
+    # is covered here).
+    from bigin_ui.metadata.services import store_org
+
+    store_org(org={"id": "1", "zgid": ATTRIBUTE, "company_name": HOSTILE,
+                   "time_zone": "Europe/Berlin"})
     # A record in Bigin whose name is hostile (found by lookups, listed by the sandbox page).
     answer = synced.api("POST", "Contacts", json={"data": [{"Last_Name": HOSTILE}]})
     assert answer.status_code in {201, 202}, answer.text
@@ -140,3 +146,35 @@ def test_no_template_or_module_marks_text_safe():
                 if opt_outs.search(line):
                     offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_bigins_error_text_on_the_connection_page_is_escaped(synced, settings, admin_user):
+    """What the GET walk above cannot reach: Bigin's and Zoho's own error text, shown after
+    POSTs (the connection test's report, a refused grant code on the form)."""
+    import json
+
+    from bigin_ui.sandbox.constants import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+    from tests.hostile import Hostile, point_app_at
+
+    upstream = Hostile(synced.base_url)
+    point_app_at(settings, upstream, synced.base_url)
+    try:
+        client = Client()
+        client.force_login(admin_user)
+        upstream.reads["/bigin/v2/users"] = (400, "application/json", json.dumps(
+            {"code": "INVALID_REQUEST", "status": "error", "message": HOSTILE,
+             "details": {"reason": HOSTILE}}).encode())
+        report = client.post("/settings/connection/test/", follow=True).content.decode()
+        upstream.reads["/oauth/"] = (200, "application/json",
+                                     json.dumps({"error": HOSTILE}).encode())
+        refused = client.post("/settings/connection/", {
+            "mode": "live", "dc": "eu", "client_id": SANDBOX_CLIENT_ID,
+            "client_secret": SANDBOX_CLIENT_SECRET, "grant_code": "1000.code",
+            "accounts_url": upstream.url, "api_domain": upstream.url}).content.decode()
+    finally:
+        upstream.close()
+    for page in (report, refused):
+        for marker in RAW_MARKERS:
+            assert marker not in page
+    assert html.escape(SCRIPT, quote=False) in report  # the hostile text did reach the page
+    assert html.escape(SCRIPT, quote=False) in refused  # Zoho's error, on the form
