@@ -238,8 +238,11 @@ class RowFilters:
             rows = rows.filter(module=self.module)
         rows = by_owner_and_dates(rows, owner=self.owner, date_from=self.date_from,
                                   date_to=self.date_to)
-        if self.text.strip():
-            rows = searched(rows, self.text)  # last: it wraps the rows filtered so far
+        # PostgreSQL refuses a NUL in any string it is sent, and no stored text holds one
+        # (the forms refuse them): without them the search finds the same rows.
+        text = self.text.replace("\x00", "")
+        if text.strip():
+            rows = searched(rows, text)  # last: it wraps the rows filtered so far
         return rows
 
 

@@ -101,7 +101,8 @@ def search_records(*, module: str, query: str, user: AbstractBaseUser) -> Lookup
 def _search_module(*, module: str, query: str, user: AbstractBaseUser,
                    limit: int = LIMIT) -> LookupResult:
     result = LookupResult()
-    query = query.strip()
+    # A NUL would make PostgreSQL refuse the statement; no stored name holds one.
+    query = query.replace("\x00", "").strip()
     if len(query) < MIN_QUERY:
         return result
     name_field = NAME_FIELDS.get(module, "")

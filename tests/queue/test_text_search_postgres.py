@@ -132,3 +132,15 @@ def test_the_migration_goes_back_and_forth_with_existing_rows(staff):
         assert len(tables()) == 8  # the table, four triggers, three functions
     finally:
         MigrationExecutor(connection).migrate(leaves)
+
+
+def test_a_search_with_a_nul_character_finds_rows_instead_of_failing(staff, client):
+    """PostgreSQL refuses any string holding a NUL: a search box or a lookup typed (or sent)
+    with one must still answer, on both databases."""
+    Row.objects.create(module="Contacts", owner=staff, payload={"Last_Name": "Doe"})
+    found = listing.RowFilters(text="Do\x00e").apply(Row.objects.all())
+    assert [r.payload["Last_Name"] for r in found] == ["Doe"]
+    client.force_login(staff)
+    assert client.get("/records/", {"q": "Do\x00e"}).status_code == 200
+    lookup = client.get("/lookup/Contacts/", {"q": "Do\x00e"})
+    assert lookup.status_code == 200 and "Doe" in lookup.content.decode()
