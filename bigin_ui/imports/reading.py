@@ -116,12 +116,21 @@ def _decoded_lines(handle: IO[bytes]) -> Iterator[str]:
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         try:
-            yield raw.decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FileProblem(
                 f"Line {number} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at position "
                 f"{exc.start + 1}). Save the file as \"CSV UTF-8\" and upload it again."
             ) from None
+        if "\x00" in text:
+            # Valid UTF-8, but no spreadsheet writes it in CSV text (a UTF-16 file without its
+            # byte order mark looks like this), Bigin takes no such character, and
+            # PostgreSQL could not even keep the line to show it.
+            raise FileProblem(
+                f"Line {number} holds a NUL character (byte 0x00 at position "
+                f"{text.index(chr(0)) + 1}): this is not CSV text. Save the file as "
+                "\"CSV UTF-8\" and upload it again.")
+        yield text
 
 
 def sniff_delimiter(sample: list[str]) -> str:

@@ -150,3 +150,16 @@ def test_lines_missing_trailing_empty_cells_do_not_hide_the_delimiter(tmp_path):
                                         b"Roe;r@example.com;Rome\r\n"))
     assert table.delimiter == ";"
     assert lines[0][1] == ["Doe", "d@example.com"]
+
+
+@pytest.mark.parametrize(("data", "where"), [
+    (b"Last_Name,Title\r\nA\x00b,x\r\n", "Line 2"),
+    (b"Last\x00_Name,Title\r\nAb,x\r\n", "Line 1"),
+    (b"Last_Name,Title\r\n" + b"Ok,x\r\n" * 30 + b"Bad,\x00\r\n", "Line 32"),
+    # What Excel's "Unicode Text" is when its byte order mark is lost: UTF-16, NULs between.
+    ("Last_Name\tTitle\r\nDoe\tDr\r\n".encode("utf-16-le"), "Line 1"),
+])
+def test_a_nul_character_makes_the_file_unreadable_naming_the_line(tmp_path, data, where):
+    # Valid UTF-8, but Bigin takes no NUL and PostgreSQL cannot even store one to show it.
+    with pytest.raises(FileProblem, match=f"{where} holds a NUL character"):
+        read(write(tmp_path, data))
