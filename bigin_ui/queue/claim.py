@@ -127,7 +127,7 @@ def _candidates(run_id: int, module: str, limit: int, vendor: str,
                 ) -> tuple[str, tuple[Any, ...]]:
     """The SELECT of a claim's rows, compiled once per run and module (compiling it was a
     tenth of a batch's CPU). ``queue``: (owner or None, last row id, the run's start) of a
-    run taking its rows from the queue (queue.runs.queue_scope); the rows in no run are read
+    run taking its rows from the queue (queue.feed.queue_scope); the rows in no run are read
     along the same (run, status, module, id) index as a run's own."""
     order = ["pk"]
     if queue is None:

@@ -43,6 +43,7 @@ from bigin_ui.queue.context import (
     stale_after,
     trigger_for,
 )
+from bigin_ui.queue.feed import queue_scope, take_rest
 from bigin_ui.queue.models import Row, SubmissionRun
 from bigin_ui.queue.reconcile import reconcile_run
 from bigin_ui.queue.recover import (
@@ -52,7 +53,6 @@ from bigin_ui.queue.recover import (
     release_stale_runs,
     wait_for_orphans,
 )
-from bigin_ui.queue.runs import queue_scope, take_rest
 from bigin_ui.queue.send import backoff_delay, hold_existing, send_batch, write
 from bigin_ui.queue.settle import apply_results, finish_run, mark_waiting, settle_leftovers
 

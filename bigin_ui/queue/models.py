@@ -47,7 +47,7 @@ class SubmissionRun(models.Model):
     # every row as the run's when it starts (an UPDATE of each row before the first call:
     # 5 s at 100,000 rows on PostgreSQL): {"owner": pk or None, "module": name or "",
     # "upto": the last row id when the run started}. None once every row of it is marked as
-    # the run's (queue.runs.take_rest), or for a run of given rows, marked at once.
+    # the run's (queue.feed.take_rest), or for a run of given rows, marked at once.
     feed = models.JSONField(null=True, blank=True)
 
     rows_total = models.PositiveIntegerField(default=0)

@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, connections, transaction
 from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django.utils import timezone
 from bigin_ui.queue.attempts import write_tally
 from bigin_ui.queue.context import IN_FLIGHT, RunContext, lease_seconds, stale_after
 from bigin_ui.queue.models import Row, RowEvent, RunHelper, SubmissionRun
+from bigin_ui.queue.share import helpers_beating, look_at_run
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,6 @@ class Heartbeat(threading.Thread):
             connections.close_all()
 
     def beat(self) -> None:
-        from bigin_ui.queue.share import look_at_run
-
         # The leases first, and every other step on its own: a failure in any of them (a
         # locked database, say) must not cost the rows in flight their renewal, or a live
         # worker's rows lapse and are taken over and sent again by another.
@@ -158,8 +156,6 @@ def wait_for_orphans(ctx: RunContext) -> int:
     wait lasted the whole lease for nothing; the engine goes round again instead, and
     send_all waits for rows in flight (lapsing or answered) as it does for any other.
     """
-    from bigin_ui.queue.share import helpers_beating
-
     give_up = time.monotonic() + lease_seconds() + 5
     while not ctx.stopped:
         leases = list(orphans(ctx).values_list("lease_until", flat=True)[:1000])
@@ -204,18 +200,3 @@ def release_stale_runs() -> int:
                                                           Row.Status.UNKNOWN]).update(run=None)
             released += 1
     return released
-
-
-def reconcile_again(*, row_ids: list[int], actor: AbstractBaseUser) -> SubmissionRun:
-    """An admin's "check Bigin again" for rows whose outcome is unknown or whose reconciling
-    worker is gone: a run that settles them now (upsert on the entry key, or search)."""
-    from bigin_ui.queue.runs import start_run
-
-    release_stale_runs()
-    recover_stale_rows(row_ids=row_ids)
-    with transaction.atomic():
-        rows = Row.objects.filter(pk__in=row_ids, status=Row.Status.UNKNOWN)
-        RowEvent.objects.bulk_create([
-            RowEvent(row_id=pk, actor=actor, kind="reconcile", message="Check in Bigin "
-                     "asked for again.") for pk in rows.values_list("pk", flat=True)])
-    return start_run(user=actor, origin="review", row_ids=row_ids)

@@ -10,7 +10,9 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from bigin_ui.queue.context import stale_after
+from bigin_ui.queue.feed import queue_scope
 from bigin_ui.queue.models import Row, RowEvent, SubmissionRun
+from bigin_ui.queue.recover import recover_stale_rows, release_stale_runs
 
 ACTIVE_STATUSES = [SubmissionRun.Status.QUEUED, SubmissionRun.Status.RUNNING]
 ACTIVE_RUN = Q(run__status__in=ACTIVE_STATUSES)
@@ -75,7 +77,6 @@ def start_run(
     first call (5 s at 100,000 rows on PostgreSQL, where each such update writes an entry
     in every index of the rows table). ``rows_total`` is counted the same way as before.
     """
-    from bigin_ui.queue.recover import release_stale_runs
     from bigin_ui.queue.tasks import run_submission
 
     # A run whose worker died no longer holds its rows: they are free for this Submit.
@@ -143,36 +144,6 @@ def _within(rows: QuerySet[Row], *, module: str | None, owner: AbstractBaseUser 
     return rows
 
 
-def queue_scope(run: SubmissionRun) -> QuerySet[Row]:
-    """The rows of the queue a run still feeding has to take: pending, not held, in no run,
-    in its scope, there when it started, and not taken by it before (rows it gave back to
-    the queue unsent wait for the next Submit, as they did when they left a marked run)."""
-    feed = run.feed or {}
-    rows = Row.objects.filter(run__isnull=True, status=Row.Status.PENDING, hold="",
-                              pk__lte=feed.get("upto", 0))
-    if feed.get("module"):
-        rows = rows.filter(module=feed["module"])
-    if feed.get("owner") is not None:
-        rows = rows.filter(owner_id=feed["owner"])
-    return rows.filter(Q(sent_at__isnull=True) | Q(sent_at__lt=run.created_at))
-
-
-def take_rest(run: SubmissionRun) -> int:
-    """Mark every row the run still has to take from the queue as the run's, at once, and
-    end its feed: its claims and the rest of the engine then see only marked rows.
-
-    The engine calls this once nothing more is claimable from the queue (rows waiting for a
-    parent, say). Safe to call twice and beside the run's claims, its helpers' and a new
-    Submit's: a row is taken only while it is in no run.
-    """
-    if run.feed is None:
-        return 0
-    taken = queue_scope(run).update(run=run)
-    SubmissionRun.objects.filter(pk=run.pk).update(feed=None)
-    run.feed = None
-    return taken
-
-
 def _enqueue(run_id: int, task: object, *, rows: int = 0) -> None:
     from bigin_ui.queue.tasks import schedule_helpers, schedule_watch
 
@@ -196,3 +167,16 @@ def run_progress(run: SubmissionRun) -> dict[str, int]:
         # Rows the run has yet to take from the queue are pending in it all the same.
         counts[Row.Status.PENDING] += max(0, run.rows_total - sum(counts.values()))
     return counts
+
+
+def reconcile_again(*, row_ids: list[int], actor: AbstractBaseUser) -> SubmissionRun:
+    """An admin's "check Bigin again" for rows whose outcome is unknown or whose reconciling
+    worker is gone: a run that settles them now (upsert on the entry key, or search)."""
+    release_stale_runs()
+    recover_stale_rows(row_ids=row_ids)
+    with transaction.atomic():
+        rows = Row.objects.filter(pk__in=row_ids, status=Row.Status.UNKNOWN)
+        RowEvent.objects.bulk_create([
+            RowEvent(row_id=pk, actor=actor, kind="reconcile", message="Check in Bigin "
+                     "asked for again.") for pk in rows.values_list("pk", flat=True)])
+    return start_run(user=actor, origin="review", row_ids=row_ids)

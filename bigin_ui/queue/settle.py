@@ -169,7 +169,7 @@ def finish_run(run: SubmissionRun, stop_reason: str, *, unknown_released: int = 
     held = sum(counts.values())
     # Rows given back to the queue unsent (Bigin kept refusing, no call slot, credits) leave
     # the run. Submit counted its scope, but a run takes the scope's rows from the queue as
-    # it goes (runs.queue_scope): a row discarded, held or taken by another run before this
+    # it goes (feed.queue_scope): a row discarded, held or taken by another run before this
     # one reached it was never this run's, and is neither "back in the queue" nor to be
     # submitted again. Only when rows are missing is it worth telling the two apart.
     missing = max(0, run.rows_total - held)

@@ -94,7 +94,7 @@ def allow(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @member_required
 def reconcile(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Admins: settle an unknown or stuck reconciling row now, by asking Bigin again."""
-    from bigin_ui.queue.recover import reconcile_again
+    from bigin_ui.queue.runs import reconcile_again
     from bigin_ui.roles import is_admin
 
     row = _row(request, pk)
