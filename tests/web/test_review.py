@@ -333,6 +333,22 @@ def test_discard_records_the_reason(admin_client, admin_user, sales_user, offlin
         assert (event.actor, event.message) == (admin_user, "Test entries from training")
 
 
+@pytest.mark.parametrize("number", ["²", "١٢", "9" * 40])
+def test_a_run_or_row_number_that_is_no_plain_number_is_ignored_not_a_server_error(
+        admin_client, sales_client, sales_user, offline, number):
+    # "²" and Arabic-Indic digits pass str.isdigit() yet int() refuses them; 40 digits
+    # overflow SQLite's integers.
+    row = make_row(sales_user, error_code="INVALID_DATA")
+    assert admin_client.get(reverse("review"), {"run": number}).status_code == 200
+    assert sales_client.get("/records/", {"run": number}).status_code == 200
+    response = post_action(admin_client, action="discard", rows=[number, row.pk],
+                           reason="Test entries")
+    assert f"Select a valid choice. {number} is not one of the available choices." in flashed(
+        response)
+    row.refresh_from_db()
+    assert row.status == Row.Status.FAILED  # refused as a whole, nothing half done
+
+
 def test_nothing_checked_does_nothing_even_on_a_group_page(admin_client, sales_user, offline):
     rows = [make_row(sales_user, error_code="INVALID_DATA", error_field="Phone")
             for _ in range(2)]

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bigin_ui.metadata.schema import MODULE_LABELS, MODULES, MetadataMissing, get_schema
+from bigin_ui.metadata.widgets import plain_int
 from bigin_ui.queue import permissions
 from bigin_ui.queue.context import entry_key_field
 from bigin_ui.queue.counts_cache import remembered
@@ -94,8 +95,8 @@ def my_rows(request: HtmxHttpRequest) -> HttpResponse:
         (found := status_counts(mine)),
         _submit_scope(request.user, pending=found.get(Row.Status.PENDING, 0))))
     run = None
-    run_id = request.GET.get("run", "")
-    if run_id.isdigit():
+    run_id = plain_int(request.GET.get("run", ""))  # "²".isdigit(), yet int() refuses it
+    if run_id is not None:
         runs = SubmissionRun.objects.all()
         if not is_admin(request.user):
             runs = runs.filter(created_by=request.user)  # as on the run page

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from bigin_ui.metadata.schema import get_schema, schema_at
+from bigin_ui.metadata.widgets import plain_int
 from bigin_ui.queue.counts_cache import remembered
 from bigin_ui.queue.exports import csv_lines
 from bigin_ui.queue.listing import LISTED_FIELDS, bounded_count, keyset_page, status_counts
@@ -100,8 +101,8 @@ def review(request: HtmxHttpRequest) -> HttpResponse:
         settable = [(f.api_name, f.label) for f in schema.entry_fields] if schema else []
     query = filter_query(request, drop=("run",))
     # Back from a bulk retry: that run's progress, and then what happened, in words.
-    run_id = request.GET.get("run", "")
-    run = SubmissionRun.objects.filter(pk=run_id).first() if run_id.isdigit() else None
+    run_id = plain_int(request.GET.get("run", ""))  # "²".isdigit(), yet int() refuses it
+    run = SubmissionRun.objects.filter(pk=run_id).first() if run_id is not None else None
     return render(request, "web/review.html", {
         **run_context(run),
         "filter_form": form, "filter_bar": filter_bar(form), "filters": filters, "groups": groups,
@@ -117,7 +118,7 @@ def review(request: HtmxHttpRequest) -> HttpResponse:
 def review_action(request: HtmxHttpRequest) -> HttpResponse:
     filter_form, filters, scope = _filtered(request, request.POST)
     back = f"{reverse('review')}?{request.POST.get('back', '')}"
-    ids = [v for v in request.POST.getlist("rows") if v.isdigit()]
+    ids = [str(n) for v in request.POST.getlist("rows") if (n := plain_int(v)) is not None]
     form = BulkActionForm(request.POST, row_choices=ids)
     if not form.is_valid():
         for errors in form.errors.values():
