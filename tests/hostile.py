@@ -115,6 +115,14 @@ class Hostile:
             handler.wfile.flush()
             handler.close_connection = True
             handler.connection.shutdown(socket.SHUT_RDWR)
+        elif self.mode == "length_not_a_number":
+            # "²" passes str.isdigit(); int() refuses it.
+            handler.send_response(answer.status_code)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", "\u00b2")
+            handler.end_headers()
+            handler.wfile.write(answer.content)
+            handler.close_connection = True
         elif self.mode == "cut_before_answer":
             handler.close_connection = True
             handler.connection.shutdown(socket.SHUT_RDWR)

@@ -23,7 +23,7 @@ def read_bounded(response: requests.Response, *, limit: int, deadline: float) ->
     """The body, read as it arrives, never more than ``limit`` bytes nor past ``deadline``
     (a perf_counter time)."""
     declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise TooMuch(f"Bigin's answer was {int(declared):,} bytes, more than the "
                        f"{limit:,} allowed (BIGIN_MAX_ANSWER_BYTES); it was not read.",
                        status=response.status_code, head="")

@@ -100,3 +100,14 @@ def test_with_a_unique_email_rows_are_found_by_search(hostile, synced, staff):
     assert set(Row.objects.filter(pk__in=[r.pk for r in rows])
                .values_list("status", flat=True)) == {Row.Status.CREATED}
     assert set(in_sandbox(synced, "srch").values()) == {1}
+
+
+def test_a_content_length_that_is_no_number_does_not_break_the_batch(hostile, synced, staff):
+    # "²" passes str.isdigit() but not int(): the header says nothing, the body still does.
+    hostile.mode = "length_not_a_number"
+    rows = contacts(staff, "len", with_email=False)
+    start_run(user=staff, owner=staff)
+    assert set(Row.objects.filter(pk__in=[r.pk for r in rows])
+               .values_list("status", flat=True)) == {Row.Status.CREATED}
+    assert set(in_sandbox(synced, "len").values()) == {1}
+    assert hostile.writes == 1
