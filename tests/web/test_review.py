@@ -321,6 +321,19 @@ def test_discard_without_a_reason_changes_nothing(admin_client, sales_user, offl
     assert row.status == Row.Status.FAILED
 
 
+@pytest.mark.postgres  # where a NUL cannot be stored at all
+@pytest.mark.parametrize("reason", ["Test\x00entries", "\x00"])
+def test_a_discard_reason_holding_a_nul_is_refused_in_words(sales_client, sales_user,
+                                                            offline, reason):
+    row = make_row(sales_user, error_code="INVALID_DATA")
+    response = sales_client.post(reverse("row_discard", args=[row.pk]), {"reason": reason},
+                                 follow=True)
+    assert response.status_code == 200
+    assert "The reason holds a NUL character; type it again." in flashed(response)
+    row.refresh_from_db()
+    assert row.status == Row.Status.FAILED
+
+
 def test_discard_records_the_reason(admin_client, admin_user, sales_user, offline):
     rows = [make_row(sales_user, error_code="INVALID_DATA") for _ in range(2)]
     response = post_action(admin_client, action="discard", rows=[r.pk for r in rows],

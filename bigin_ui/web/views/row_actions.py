@@ -40,6 +40,9 @@ def discard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     reason = request.POST.get("reason", "").strip()
     if not reason:
         messages.error(request, "Say why the row is discarded.")
+    elif "\x00" in reason:
+        # As the forms refuse it (and PostgreSQL could not store it): said, not a 500.
+        messages.error(request, "The reason holds a NUL character; type it again.")
     elif discard_rows(rows=[row], actor=request.user, reason=reason):
         messages.success(request, "Row discarded.")
     else:
