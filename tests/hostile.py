@@ -42,6 +42,9 @@ class Hostile:
         # Token requests: counted, and held this long before being forwarded.
         self.token_hits = 0
         self.token_delay = 0.0
+        # Upserts (the reconciliation's writes) whose answers are cut too, after Bigin
+        # stored them: the next this many.
+        self.cut_upserts = 0
         self.session = requests.Session()
         hostile = self
 
@@ -92,6 +95,11 @@ class Hostile:
             "/" not in handler.path[len("/bigin/v2/"):].split("?")[0]
         if is_insert:
             self.writes += 1
+        if method == "POST" and handler.path.split("?")[0].endswith("/upsert") and \
+                self.cut_upserts > 0:
+            self.cut_upserts -= 1
+            self._cut(handler, answer)
+            return
         if not is_insert or self.mode == "pass":
             self.reply(handler, answer.status_code, answer.headers.get("Content-Type", ""),
                        answer.content)
@@ -106,15 +114,7 @@ class Hostile:
             data = answer.json()["data"]
             self.reply(handler, 202, "application/json", _json({"data": data + data[-1:]}))
         elif self.mode == "cut_mid_body":
-            # Bigin's real answer starts, then the connection drops with bytes still owed.
-            handler.send_response(answer.status_code)
-            handler.send_header("Content-Type", "application/json")
-            handler.send_header("Content-Length", str(len(answer.content)))
-            handler.end_headers()
-            handler.wfile.write(answer.content[: len(answer.content) // 2])
-            handler.wfile.flush()
-            handler.close_connection = True
-            handler.connection.shutdown(socket.SHUT_RDWR)
+            self._cut(handler, answer)
         elif self.mode == "length_not_a_number":
             # "²" passes str.isdigit(); int() refuses it.
             handler.send_response(answer.status_code)
@@ -139,6 +139,18 @@ class Hostile:
             self.stream(handler, _endless(b"", b" "), pause=2.0)
         else:
             raise AssertionError(self.mode)
+
+    @staticmethod
+    def _cut(handler: BaseHTTPRequestHandler, answer: requests.Response) -> None:
+        """Bigin's real answer starts, then the connection drops with bytes still owed."""
+        handler.send_response(answer.status_code)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(answer.content)))
+        handler.end_headers()
+        handler.wfile.write(answer.content[: len(answer.content) // 2])
+        handler.wfile.flush()
+        handler.close_connection = True
+        handler.connection.shutdown(socket.SHUT_RDWR)
 
     @staticmethod
     def reply(handler: BaseHTTPRequestHandler, status: int, kind: str,

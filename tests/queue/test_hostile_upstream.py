@@ -111,3 +111,20 @@ def test_a_content_length_that_is_no_number_does_not_break_the_batch(hostile, sy
                .values_list("status", flat=True)) == {Row.Status.CREATED}
     assert set(in_sandbox(synced, "len").values()) == {1}
     assert hostile.writes == 1
+
+
+def test_when_the_reconciliations_answers_are_cut_too_rows_still_end_created_once(
+        hostile, synced, staff, settings):
+    # The insert's answer is cut after Bigin stored the rows, then so are the first two
+    # upserts that settle them (each stored too): upserting again is safe, inserting is not.
+    settings.BIGIN_ENTRY_KEYS = {"Contacts": "Entry_Key"}
+    hostile.mode = "cut_mid_body"
+    hostile.cut_upserts = 2
+    rows = contacts(staff, "recut", with_email=False)
+    start_run(user=staff, owner=staff)
+    assert hostile.cut_upserts == 0  # both cuts happened
+    assert set(Row.objects.filter(pk__in=[r.pk for r in rows])
+               .values_list("status", flat=True)) == {Row.Status.CREATED}
+    assert set(in_sandbox(synced, "recut").values()) == {1}
+    assert hostile.writes == 1  # one insert, never resent
+    assert Attempt.objects.filter(kind="upsert").count() >= 3
