@@ -51,6 +51,13 @@ def hostile(synced, sales_user, admin_user, tmp_path):
     # A record in Bigin whose name is hostile (found by lookups, listed by the sandbox page).
     answer = synced.api("POST", "Contacts", json={"data": [{"Last_Name": HOSTILE}]})
     assert answer.status_code in {201, 202}, answer.text
+    # A company in Bigin with a hostile name, remembered from a lookup, that rows refer to.
+    company = synced.api("POST", "Accounts", json={"data": [{"Account_Name": HOSTILE}]})
+    assert company.status_code in {201, 202}, company.text
+    company_id = str(company.json()["data"][0]["details"]["id"])
+    from bigin_ui.metadata.models import RecordName
+
+    RecordName.objects.create(module="Accounts", bigin_id=company_id, name=HOSTILE)
     # A queued row with hostile values, sent once (its call is on the row page) ...
     created = create_row(module="Contacts", owner=sales_user,
                          payload={"Last_Name": HOSTILE, "Evil_Tier": HOSTILE})
@@ -59,7 +66,8 @@ def hostile(synced, sales_user, admin_user, tmp_path):
     assert created.status == Row.Status.CREATED, created.error_message
     # ... and a row Bigin refused with a hostile message, on the hostile field.
     failed = create_row(module="Contacts", owner=sales_user,
-                        payload={"Last_Name": HOSTILE, "Evil_Tier": HOSTILE})
+                        payload={"Last_Name": HOSTILE, "Evil_Tier": HOSTILE,
+                                 "Account_Name": {"id": company_id}})
     Row.objects.filter(pk=failed.pk).update(
         status=Row.Status.FAILED, error_code="INVALID_DATA", error_message=HOSTILE,
         error_field="Evil_Tier", error_details={"api_name": "Evil_Tier",
@@ -114,6 +122,8 @@ def test_hostile_text_is_escaped_on_every_page(hostile, sales_user, admin_user):
     assert escaped_script in new_form  # tooltip, label and picklist value
     row_page = pages_seen[("owner", f"/rows/{hostile['row']}/")]
     assert escaped_script in row_page  # Bigin's error message
+    # The company's name from Bigin, where the row's form shows the record it refers to.
+    assert f"Chosen: {html.escape(HOSTILE)}" in row_page
     assert escaped_script in pages_seen[("admin", "/review/")]
     assert escaped_script in pages_seen[("admin", "/settings/connection/")]  # metadata changes
     assert escaped_script in pages_seen[("owner", "/lookup/Contacts/")]  # a Bigin record name
