@@ -79,11 +79,16 @@ def persistent_secret(path: os.PathLike[str] | str) -> str:
     from pathlib import Path
 
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return target.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
         return target.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_urlsafe(50))
-    return target.read_text().strip()
+    except OSError as exc:  # not a directory, read-only, no permission
+        raise ConfigError(f"Cannot keep {target.name} in {target.parent} "
+                          f"({exc.strerror or exc}): point BIGIN_UI_DATA_DIR at a directory "
+                          "this user may write to.") from None
