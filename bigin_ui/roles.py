@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connections, router
+
 ADMIN_GROUP = "Bigin admins"
 SALES_GROUP = "Sales staff"
 
@@ -13,10 +15,27 @@ def _roles(user: Any) -> frozenset[str]:
     page asks whether its viewer is a member, and members whether they are admins)."""
     cached = getattr(user, "_bigin_roles", None)
     if cached is None:
-        cached = frozenset(user.groups.filter(name__in=[ADMIN_GROUP, SALES_GROUP])
-                           .values_list("name", flat=True))
-        user._bigin_roles = cached
+        cached = user._bigin_roles = _group_names(user)
     return cached
+
+
+def _group_names(user: Any) -> frozenset[str]:
+    # The statement user.groups.filter(name__in=...).values_list("name") wrote, written once:
+    # building it through the related manager cost every page 0.3-0.5 ms, ten times the
+    # statement itself (the same trade as queue.credits.used_last_24h).
+    groups = user._meta.get_field("groups")
+    meta = groups.related_model._meta
+    connection = connections[router.db_for_read(groups.related_model)]
+    quote = connection.ops.quote_name
+    table, link = quote(meta.db_table), quote(groups.m2m_db_table())
+    name = f"{table}.{quote(meta.get_field('name').column)}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {name} FROM {table} INNER JOIN {link} "
+            f"ON {table}.{quote(meta.pk.column)} = {link}.{quote(groups.m2m_reverse_name())} "
+            f"WHERE {link}.{quote(groups.m2m_column_name())} = %s AND {name} IN (%s, %s)",
+            [user.pk, ADMIN_GROUP, SALES_GROUP])
+        return frozenset(group for (group,) in cursor.fetchall())
 
 
 def is_admin(user: Any) -> bool:

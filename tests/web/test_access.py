@@ -127,3 +127,28 @@ def test_every_post_needs_a_csrf_token(world, name):
     kwargs = {k: world.get(v, v) for k, v in {**TABLE, **ALSO_POSTED}[name][1].items()}
     response = client.post(reverse(name, kwargs=kwargs), {"reason": "x"})
     assert response.status_code == 403
+
+
+def test_roles_are_the_groups_of_that_user_only(django_user_model,
+                                                django_assert_num_queries):
+    """bigin_ui.roles reads a user's groups with its own statement: the app's two groups the
+    user is in, not another user's, not another group, once per user object."""
+    from django.contrib.auth.models import Group
+
+    from bigin_ui.roles import ADMIN_GROUP, SALES_GROUP, is_admin, is_member
+
+    admins, sales = (Group.objects.get_or_create(name=n)[0] for n in (ADMIN_GROUP, SALES_GROUP))
+    other = Group.objects.create(name="Bigin admins (old)")
+    both = django_user_model.objects.create_user("both")
+    both.groups.add(admins, sales, other)
+    seller = django_user_model.objects.create_user("seller")
+    seller.groups.add(sales, other)
+    nobody = django_user_model.objects.create_user("nobody")
+    nobody.groups.add(other)
+    boss = django_user_model.objects.create_superuser("boss")
+    expected = {"both": (True, True), "seller": (False, True), "nobody": (False, False),
+                "boss": (True, True)}
+    for user in (both, seller, nobody, boss):
+        fresh = django_user_model.objects.get(pk=user.pk)
+        with django_assert_num_queries(0 if fresh.is_superuser else 1):
+            assert (is_admin(fresh), is_member(fresh)) == expected[user.username]

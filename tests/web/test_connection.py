@@ -101,6 +101,7 @@ def test_live_mode_makes_the_app_use_the_saved_connection(admin_client, synced, 
     assert (config.source, config.dc, config.client_id) == ("saved", "eu", SANDBOX_CLIENT_ID)
     assert (config.accounts_url, config.api_domain) == (sandbox_url, sandbox_url)
     assert config.refresh_token == decrypt(SavedConnection.objects.get().refresh_token_enc)
+    assert config.client_secret == SANDBOX_CLIENT_SECRET
     badge = admin_client.get(reverse("connection")).content.decode()
     assert re.search(r'data-testid="connection-badge">\s*Bigin EU \(Europe\)\s*<', badge)
 
