@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -305,6 +306,28 @@ LISTED_FIELDS = ("module", "owner", "status", "payload", "unique_key", "hold", "
                  "bigin_id", "error_code", "error_message", "error_field", "last_problem",
                  "created_at")
 OLDEST_FIRST = ("created_at", "pk")
+
+
+class ListedRow:
+    """A listed row as plain attributes: ``pk`` and LISTED_FIELDS (``owner`` as
+    ``owner_id``) and whatever the page's query annotated, read from ``values()``.
+
+    Building the model instances (Row.from_db, with its deferred fields) cost Review's 51
+    rows 0.4 ms, a sixth of reading its page; attach_problems, web.row_display and the
+    pager's cursors read these attributes as they read a Row's.
+    """
+
+    pk: int
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+        self.owner_id = self.__dict__.pop("owner")
+
+
+def listed_rows(rows: QuerySet[Row], *annotations: str) -> QuerySet[Any]:
+    """``rows`` read as values: what LISTED_FIELDS reads, plus the named annotations; turn the
+    page's values into rows with ListedRow."""
+    return rows.values("pk", *LISTED_FIELDS, *annotations)
 
 
 def keyset_page(rows: QuerySet[Row], *, after: str = "", before: str = "", last: bool = False,

@@ -275,3 +275,27 @@ def test_review_groups_along_the_cause_index(rows, admin_client):
         assert grouping, url
         for sql in grouping:
             assert "TEMP B-TREE FOR GROUP BY" not in plan(sql), (url, sql, plan(sql))
+
+
+def test_reviews_pages_list_every_row_needing_attention_once(rows, admin_client,
+                                                              django_assert_max_num_queries):
+    """Review reads its page as plain values (listing.ListedRow): its Older and Newer links
+    still walk every row needing attention once, newest first, at a page's statements."""
+    from bigin_ui.queue.review import attention_rows
+
+    expected = [str(pk) for pk in attention_rows().order_by("-created_at", "-pk")
+                .values_list("pk", flat=True)]
+    seen, url, pages = [], "/review/", []
+    while True:
+        with django_assert_max_num_queries(MAX_STATEMENTS, info=url):
+            response = admin_client.get(url)
+        pages.append(listed(response))
+        seen += pages[-1]
+        if 'data-testid="page-older"' not in response.content.decode():
+            break
+        url = "/review/" + older_link(response)
+    assert len(pages) > 2 and seen == expected
+    newer = re.search(r'href="(\?[^"]*before=[^"]+)"', response.content.decode())
+    assert newer, "no link to newer rows"
+    back = admin_client.get("/review/" + newer.group(1).replace("&amp;", "&"))
+    assert listed(back) == pages[-2]

@@ -18,7 +18,13 @@ from bigin_ui.metadata.schema import get_schema, schema_at
 from bigin_ui.metadata.widgets import plain_int
 from bigin_ui.queue.counts_cache import remembered
 from bigin_ui.queue.exports import csv_lines
-from bigin_ui.queue.listing import LISTED_FIELDS, bounded_count, keyset_page, status_counts
+from bigin_ui.queue.listing import (
+    ListedRow,
+    bounded_count,
+    keyset_page,
+    listed_rows,
+    status_counts,
+)
 from bigin_ui.queue.models import SubmissionRun
 from bigin_ui.queue.problems import attach_problems
 from bigin_ui.queue.review import (
@@ -52,24 +58,28 @@ def _filtered(request: HtmxHttpRequest, source):
 @admin_required
 def review(request: HtmxHttpRequest) -> HttpResponse:
     form, filters, rows = _filtered(request, request.GET)
-    without_cause = filters.__class__(**{**filters.__dict__, "cause": ""}).apply(
-        attention_rows())
     # The filters (and the zone their dates start the day in) name the counts exactly:
-    # remembered under them, a page skips even their statements' compiling while the rows are
+    # remembered under them, a page skips even their statements' building while the rows are
     # unchanged (queue.counts_cache).
     key = ("review counts", timezone.get_current_timezone_name(),
            tuple(sorted(filters.__dict__.items())))
-    groups, counts, total = remembered(key, lambda: (
-            cause_groups(without_cause),
-            status_counts(without_cause, statuses=ATTENTION_STATUSES),
-            bounded_count(rows)))
+
+    def counted():
+        without_cause = filters.__class__(**{**filters.__dict__, "cause": ""}).apply(
+            attention_rows())
+        return (cause_groups(without_cause),
+                status_counts(without_cause, statuses=ATTENTION_STATUSES),
+                bounded_count(rows))
+
+    groups, counts, total = remembered(key, counted)
     # The owner's name comes from a correlated subquery (a primary-key read of one user): a
     # join would make SQLite sort every row needing attention instead of reading the status
     # index in order, and a prefetch would cost one more statement per page.
     owner_name = Subquery(get_user_model().objects.filter(pk=OuterRef("owner_id"))
                           .values(get_user_model().USERNAME_FIELD)[:1])
-    page = keyset_page(rows.only(*LISTED_FIELDS).annotate(owner_name=owner_name),
+    page = keyset_page(listed_rows(rows.annotate(owner_name=owner_name), "owner_name"),
                        **cursor_args(request))
+    page.object_list = [ListedRow(values) for values in page.object_list]
     attach_problems(page.object_list)
     # What each group's line prints, worked out here (on copies: the groups are remembered):
     # in the template, comparing each group with the page's cause (an attribute of the
