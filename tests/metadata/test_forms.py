@@ -3,6 +3,8 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+import pytest
+
 from bigin_ui.metadata.formfields import FormContext
 from bigin_ui.metadata.forms import RecordForm
 from bigin_ui.metadata.models import ModuleMetadata
@@ -95,6 +97,27 @@ def test_datetime_is_sent_in_the_users_time_zone_with_offset():
                       schema=schema, ctx=ctx)
     assert form.is_valid(), form.errors
     assert form.payload["Start_DateTime"] == "2023-08-20T10:00:00+05:30"
+
+
+@pytest.mark.parametrize(("typed", "sent"), [
+    ("2026-07-01T10:00", "2026-07-01T10:00:00+02:00"),  # summer time, whenever it is typed
+    ("2026-01-15T10:00", "2026-01-15T10:00:00+01:00"),
+    ("2026-03-29T02:30", None),  # the clocks skip this hour: no such time in Berlin
+    ("2026-10-25T02:30", None),  # the clocks repeat it: two moments, never a guess
+])
+def test_datetime_takes_the_offset_of_its_own_date_and_refuses_what_dst_makes_unclear(
+        typed, sent):
+    fields = [field("Event_Title", system_mandatory=True),
+              field("Start_DateTime", "datetime")]
+    schema = build_schema(ModuleMetadata(module="Events", fields=fields, layouts=[]))
+    ctx = FormContext(time_zone=zoneinfo.ZoneInfo("Europe/Berlin"))
+    form = RecordForm({"Event_Title": "Demo", "Start_DateTime": typed}, schema=schema, ctx=ctx)
+    if sent is None:
+        assert not form.is_valid()
+        assert "Europe/Berlin" in " ".join(form.errors["Start_DateTime"])  # on its field
+    else:
+        assert form.is_valid(), form.errors
+        assert form.payload["Start_DateTime"] == sent
 
 
 def test_initial_values_round_trip_from_payload():
