@@ -26,10 +26,24 @@ class PersonZone:
 
 
 def zone_label(zone: dt.tzinfo, *, at: dt.datetime | None = None) -> str:
+    """The zone and its offset at ``at``; without a moment, today's offset, called "now"
+    where the zone changes its clocks: a July time on the same page is in the zone's summer
+    offset, and "Europe/Berlin (+01:00)" over it had a reader working it out an hour off."""
     moment = (at or dt.datetime.now(dt.UTC)).astimezone(zone)
     offset = moment.strftime("%z")
     name = getattr(zone, "key", None) or str(zone)
-    return f"{name} ({offset[:3]}:{offset[3:]})"
+    text = f"{offset[:3]}:{offset[3:]}"
+    if at is None and _changes_clocks(zone, moment.year):
+        text = f"now {text}"
+    return f"{name} ({text})"
+
+
+def _changes_clocks(zone: dt.tzinfo, year: int) -> bool:
+    """Whether the zone's offset in January differs from July's (summer time, either
+    hemisphere)."""
+    january, july = (dt.datetime(year, month, 1, 12, tzinfo=dt.UTC).astimezone(zone)
+                     for month in (1, 7))
+    return january.utcoffset() != july.utcoffset()
 
 
 def valid_zone(name: str) -> dt.tzinfo | None:

@@ -65,6 +65,25 @@ def test_a_zone_is_named_with_its_offset():
         "America/New_York (-05:00)")
 
 
+def test_a_zone_that_changes_its_clocks_names_todays_offset_as_now():
+    """Over a page, the zone's offset today is not every shown time's: a July time in Berlin
+    is +02:00 whatever the label says in January."""
+    import datetime as dt
+    import zoneinfo
+
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    today = dt.datetime.now(dt.UTC).astimezone(berlin).strftime("%z")
+    assert zone_label(berlin) == f"Europe/Berlin (now {today[:3]}:{today[3:]})"
+    assert zone_label(zoneinfo.ZoneInfo("Australia/Sydney")).startswith(
+        "Australia/Sydney (now +1")
+    # One offset all year: nothing to tell apart.
+    assert zone_label(zoneinfo.ZoneInfo("Europe/Istanbul")) == "Europe/Istanbul (+03:00)"
+    assert zone_label(zoneinfo.ZoneInfo("UTC")) == "UTC (+00:00)"
+    # A given moment's own offset is exact.
+    july = dt.datetime(2026, 7, 1, 12, tzinfo=dt.UTC)
+    assert zone_label(berlin, at=july) == "Europe/Berlin (+02:00)"
+
+
 def test_every_date_time_input_names_the_zone(person):
     store_contacts_metadata()
     save_profile(user=person, time_zone="Europe/Istanbul", decimal_separator=".")
