@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from dataclasses import dataclass
 
@@ -38,12 +39,16 @@ def zone_label(zone: dt.tzinfo, *, at: dt.datetime | None = None) -> str:
     return f"{name} ({text})"
 
 
+@functools.lru_cache(maxsize=64)
 def _changes_clocks(zone: dt.tzinfo, year: int) -> bool:
-    """Whether the zone's offset in January differs from July's (summer time, either
-    hemisphere)."""
-    january, july = (dt.datetime(year, month, 1, 12, tzinfo=dt.UTC).astimezone(zone)
-                     for month in (1, 7))
-    return january.utcoffset() != july.utcoffset()
+    """Whether the zone's offset changes during the year: summer time in either hemisphere,
+    and shifts that leave January and July alike (Casablanca is +01:00 in both, +00:00
+    through Ramadan). Looked at weekly, so a shift of a week or more is seen; remembered per
+    zone and year, as every page's navigation asks."""
+    start = dt.datetime(year, 1, 1, 12, tzinfo=dt.UTC)
+    offsets = {(start + dt.timedelta(days=7 * week)).astimezone(zone).utcoffset()
+               for week in range(53)}
+    return len(offsets) > 1
 
 
 def valid_zone(name: str) -> dt.tzinfo | None:

@@ -223,3 +223,17 @@ def test_every_page_that_shows_a_time_shows_it_in_the_viewers_zone_and_names_it(
                 assert "Asia/Kolkata (+05:30)" in text, f"{url}: a time without its zone"
     # The oracle only counts if pages did show the stored times.
     assert {f"/rows/{row.pk}/", "/settings/connection/", "/review/"} <= set(shown), shown
+
+
+def test_a_zone_that_changes_its_clocks_outside_january_and_july_is_called_now_too():
+    """Casablanca is +01:00 in January and in July but +00:00 through Ramadan (February and
+    March in 2026): a time shown from then is an hour off '(+01:00)' all the same."""
+    import datetime as dt
+    import zoneinfo
+
+    casablanca = zoneinfo.ZoneInfo("Africa/Casablanca")
+    ramadan = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
+    assert zone_label(casablanca, at=ramadan) == "Africa/Casablanca (+00:00)"
+    assert zone_label(casablanca, at=dt.datetime(2026, 7, 1, 12, tzinfo=dt.UTC)) == (
+        "Africa/Casablanca (+01:00)")
+    assert zone_label(casablanca).startswith("Africa/Casablanca (now ")
