@@ -154,12 +154,20 @@ def write(
             back_to_pending(ctx, claim, rows, ctx.stop_reason)
             return
         called = False
+        left = False
         try:
             with ctx.slots.slot():
                 if ctx.refused:
                     # Bigin refused the run's calls (credits, token, scope) while this batch
                     # waited for a slot: the same refusal awaits it, so it is not sent.
                     raise NoFreeSlot(ctx.stop_reason)
+                if ctx.leaving:
+                    # A helper that began leaving while this batch waited for the slot:
+                    # send_all claims as many batches again as there are slots, so a cap's
+                    # worth may be waiting; sent, they kept a queued run or the finishing
+                    # driver waiting a round of calls more. Not sent: given back below.
+                    left = True
+                    raise NoFreeSlot("Not sent: this helper left the run.")
                 # From here on the request may reach Bigin: a failure is an unknown outcome.
                 called = True
                 try:
@@ -180,6 +188,9 @@ def write(
             # so the rows simply wait for the next submit, and the credits are given back.
             finish_attempt(attempt, duration=None, status=None, response_body=None,
                            error=str(exc), outcome="not_sent", credits=0, tally=ctx.tally)
+            if left:  # pending in the run again, for its driver (as before the reservation)
+                give_back_unsent(module, claim, rows, reconciling=bool(upsert_on))
+                return
             back_to_pending(ctx, claim, rows, ctx.stop_reason or (
                 "Bigin was busy with other submissions; submit again to send this row."))
             return

@@ -390,3 +390,49 @@ def test_rows_a_leaving_helper_gave_back_are_sent_by_the_driver_before_the_run_e
     run.refresh_from_db()
     assert row.status == Row.Status.CREATED, (row.status, row.last_problem, run.message)
     assert "not sendable" not in run.message
+
+
+def test_a_helper_that_leaves_while_its_batch_waits_for_a_call_slot_does_not_send_it(
+        staff, db):
+    """send_all prepares as many batches beyond the cap as there are slots (2 x cap claimed):
+    up to a cap's worth wait for a slot at once. A helper leaving meanwhile (a run queued
+    for a worker, the door closed) gives them back unsent when a slot frees, as it does
+    before reserving the call; sending them kept the queued run (or the finishing driver)
+    waiting a whole round of calls more."""
+    from contextlib import contextmanager
+
+    from bigin_ui.queue.claim import claim_batch
+    from bigin_ui.queue.send import write
+
+    run = _run(staff)
+    for i in range(3):
+        Row.objects.create(module="Contacts", owner=staff, run=run,
+                           payload={"Last_Name": f"r{i}"})
+    ctx = RunContext(run=run, client=None, started_by="t", helper=True)  # type: ignore[arg-type]
+
+    class Recording:
+        calls = 0
+
+        def insert_records(self, module, bodies, trigger=None):
+            self.calls += 1
+            raise AssertionError("a leaving helper made a call")
+
+    class SlotsFreedOnceTheHelperLeft:
+        @contextmanager
+        def slot(self, *, wait=600.0):
+            ctx.leaving = True  # the heartbeat saw a queued run while this batch waited
+            yield 0
+
+        def close(self):
+            pass
+
+    ctx.client = Recording()  # type: ignore[assignment]
+    ctx.slots = SlotsFreedOnceTheHelperLeft()  # type: ignore[assignment]
+    batch = claim_batch(run, ("Contacts",), limit=10)
+    write(ctx, "Contacts", batch.claim, batch.rows, [r.payload for r in batch.rows],
+          upsert_on=None)
+    assert ctx.client.calls == 0
+    attempt = Attempt.objects.get(run=run)
+    assert (attempt.outcome, attempt.credits) == ("not_sent", 0)
+    assert set(Row.objects.filter(run=run).values_list("status", "claim", "send_count")) == {
+        ("pending", "", 0)}
