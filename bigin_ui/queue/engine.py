@@ -70,6 +70,8 @@ log = logging.getLogger(__name__)
 # Send, reconcile, resend rounds per run; each lost answer costs a round, and reconcile
 # gives a row to a person after MAX_SENDS sends, so this bound is never the one that stops.
 MAX_ROUNDS = 8
+# Batches prepared beyond the cap at most (send_all).
+MAX_SPARE = 5
 # How often a participant with nothing to claim looks again while others have rows in flight.
 OTHERS_POLL_SECONDS = 0.1
 
@@ -90,13 +92,16 @@ def send_all(ctx: RunContext) -> None:
     """
     cap = settings.BIGIN_MAX_CONCURRENCY
     limit = settings.BIGIN_BATCH_SIZE
-    # As many batches beyond the cap are claimed and prepared while calls are in flight, so
-    # that every freed call slot is used at once; the slots themselves still cap the calls.
-    # The calls of a round tend to come back together, and a batch is claimed only once
-    # another has settled: with two spare, on PostgreSQL 37 of 102 batches were ready only
-    # after their slot had been free a while (up to 80 ms), and the slots were busy 81 % of
-    # the time instead of 89-92 %.
-    depth = 2 * cap
+    # Batches beyond the cap are claimed and prepared while calls are in flight, so that a
+    # freed call slot is used at once; the slots themselves still cap the calls. The calls of
+    # a round tend to come back together, and a batch is claimed only once another has
+    # settled: with two spare, on PostgreSQL 37 of 102 batches were ready only after their
+    # slot had been free a while (up to 80 ms; slots busy 81 % of the time, 89-92 % with as
+    # many spare as slots at a cap of 5). At most MAX_SPARE, though: each spare batch is a
+    # thread with its own database connection, and a worker killed while its batches wait
+    # leaves them to be reconciled as if sent; at a cap of 10 the machine's cores, not the
+    # spare batches, set the pace (3,434-3,802 rows/s with 2, 5 or 10 spare).
+    depth = cap + min(cap, MAX_SPARE)
     reach = 0
     # Modules found with nothing to send are not asked again (a claim statement each, per
     # call, at the end of every module), unless rows of the run wait for others: a batch
