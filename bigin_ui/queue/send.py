@@ -163,8 +163,8 @@ def write(
                     raise NoFreeSlot(ctx.stop_reason)
                 if ctx.leaving:
                     # A helper that began leaving while this batch waited for the slot:
-                    # send_all claims as many batches again as there are slots, so a cap's
-                    # worth may be waiting; sent, they kept a queued run or the finishing
+                    # send_all prepares up to five batches beyond the cap, so several may
+                    # be waiting; sent, they kept a queued run or the finishing
                     # driver waiting a round of calls more. Not sent: given back below.
                     left = True
                     raise NoFreeSlot("Not sent: this helper left the run.")
@@ -182,6 +182,14 @@ def write(
                     # make the same doomed call.
                     ctx.refused = True
                     ctx.stop(stop_reason(exc))
+                    raise
+                except AuthenticationError as exc:
+                    # The last try refused too: the run stops here, before the slot goes to
+                    # a batch waiting for it, which the same refusal awaits (retried tries
+                    # give the slot up and wait their backoff outside it).
+                    if tries > settings.BIGIN_MAX_RETRIES:
+                        ctx.refused = True
+                        ctx.stop(f"Bigin refused the connection: {exc}")
                     raise
         except NoFreeSlot as exc:
             # Other submissions held every call slot for the whole wait: nothing was sent,

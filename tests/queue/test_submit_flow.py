@@ -239,6 +239,35 @@ def test_a_token_refused_even_after_a_refresh_is_retried_then_stops_the_run(
     assert Attempt.objects.filter(run=run, outcome="retry").count() == 3
 
 
+def test_batches_waiting_for_the_slot_are_not_sent_once_the_token_is_refused_for_good(
+        synced, staff, settings, fast_retries, monkeypatch):
+    """The run stops on a refusal that outlasts its retries; batches already waiting for the
+    call slot would meet the same refusal, so they go back unsent instead of each making
+    one more doomed call (as with credits used up or no token at all)."""
+    from bigin_ui.bigin.auth import CachedToken, OAuthClient
+
+    settings.BIGIN_MAX_RETRIES = 0
+    settings.BIGIN_MAX_CONCURRENCY = 1
+    settings.BIGIN_BATCH_SIZE = 1
+
+    def stale_token(self, *, reject=None):
+        return CachedToken(access_token="revoked-token", expires_at=time.time() + 3600,
+                           api_domain=synced.base_url)
+
+    monkeypatch.setattr(OAuthClient, "token", stale_token)
+    rows = [queue_contact(staff, f"Waiting{i}", f"waiting{i}@example.com") for i in range(4)]
+    run = start_run(user=staff, owner=staff)
+    run.refresh_from_db()
+    assert run.status == SubmissionRun.Status.STOPPED
+    assert "refused the connection" in run.message
+    # One call reached Bigin and was refused; none after it.
+    assert Attempt.objects.filter(run=run, outcome="retry").count() == 1
+    assert not Attempt.objects.filter(run=run).exclude(
+        outcome__in=["retry", "not_sent"]).exists()
+    assert {r.status for r in Row.objects.filter(pk__in=[r.pk for r in rows])} == {
+        Row.Status.PENDING}
+
+
 def test_no_free_call_slot_puts_the_rows_back_unsent(synced, staff, monkeypatch):
     from contextlib import contextmanager
 
