@@ -34,8 +34,12 @@ def _startup_problem(exc: BaseException) -> str | None:
     if isinstance(exc, ConfigError):
         return f"Configuration: {reason}"
     if isinstance(exc, (OperationalError, InterfaceError)):
-        return (f"The database cannot be used: {reason} (check DATABASE_URL and "
-                "SANDBOX_DATABASE_URL, and that the database server is running)")
+        # Also raised by a command already running ("database is locked" in an import on
+        # SQLite, a PostgreSQL restart under db_worker): the reason leads, the hint is for
+        # a database that could not be reached at all.
+        return (f"The database cannot be used: {reason} (if it cannot be reached at all, "
+                "check DATABASE_URL and SANDBOX_DATABASE_URL, and that the database server "
+                "is running)")
     if isinstance(exc, ImproperlyConfigured):
         return f"Configuration: {reason}"
     return None
