@@ -81,10 +81,7 @@ def test_a_leaving_helper_gives_its_unsent_rows_back_to_the_run_instead_of_retry
     from bigin_ui.queue.send import write
 
     settings.BIGIN_RETRY_BASE_SECONDS = 0.001
-    run = _run(staff)
-    for i in range(3):
-        Row.objects.create(module="Contacts", owner=staff, run=run,
-                           payload={"Last_Name": f"r{i}"})
+    run = _run_of_three(staff)
     ctx = RunContext(run=run, client=None, started_by="t", helper=True)  # type: ignore[arg-type]
 
     class Refusing:
@@ -266,14 +263,20 @@ def _refused_then_taken_over(ctx, run, take: int):
     return Client()
 
 
-def _three_contacts(staff, settings):
-    from bigin_ui.queue.claim import claim_batch
-
-    settings.BIGIN_RETRY_BASE_SECONDS = 0.001
+def _run_of_three(staff):
+    """A run holding three Contacts rows, pending."""
     run = _run(staff)
     for i in range(3):
         Row.objects.create(module="Contacts", owner=staff, run=run,
                            payload={"Last_Name": f"r{i}"})
+    return run
+
+
+def _three_contacts(staff, settings):
+    from bigin_ui.queue.claim import claim_batch
+
+    settings.BIGIN_RETRY_BASE_SECONDS = 0.001
+    run = _run_of_three(staff)
     return run, claim_batch(run, ("Contacts",), limit=10)
 
 
@@ -394,8 +397,8 @@ def test_rows_a_leaving_helper_gave_back_are_sent_by_the_driver_before_the_run_e
 
 def test_a_helper_that_leaves_while_its_batch_waits_for_a_call_slot_does_not_send_it(
         staff, db):
-    """send_all prepares as many batches beyond the cap as there are slots (2 x cap claimed):
-    up to a cap's worth wait for a slot at once. A helper leaving meanwhile (a run queued
+    """send_all prepares up to five batches beyond the cap (engine.MAX_SPARE): several wait
+    for a slot at once. A helper leaving meanwhile (a run queued
     for a worker, the door closed) gives them back unsent when a slot frees, as it does
     before reserving the call; sending them kept the queued run (or the finishing driver)
     waiting a whole round of calls more."""
@@ -404,10 +407,7 @@ def test_a_helper_that_leaves_while_its_batch_waits_for_a_call_slot_does_not_sen
     from bigin_ui.queue.claim import claim_batch
     from bigin_ui.queue.send import write
 
-    run = _run(staff)
-    for i in range(3):
-        Row.objects.create(module="Contacts", owner=staff, run=run,
-                           payload={"Last_Name": f"r{i}"})
+    run = _run_of_three(staff)
     ctx = RunContext(run=run, client=None, started_by="t", helper=True)  # type: ignore[arg-type]
 
     class Recording:
